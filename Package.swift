@@ -1,0 +1,62 @@
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "LeakHistory",
+    platforms: [.macOS(.v15)],
+    products: [
+        .library(name: "LeakHistory", targets: ["LeakHistory"]),
+        .executable(name: "leak-history", targets: ["LeakHistoryCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+    ],
+    targets: [
+        // The system SQLite library (Debian: libsqlite3-dev), nothing more.
+        .systemLibrary(
+            name: "CSQLite",
+            pkgConfig: "sqlite3",
+            providers: [.apt(["libsqlite3-dev"])]
+        ),
+        // A small connection / statement / migration layer over the C API.
+        .target(
+            name: "SQLiteStore",
+            dependencies: [
+                "CSQLite",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        // Turns migrations/*.sql and queries/*.sql into Swift constants at build time.
+        .executableTarget(name: "SQLEmbedder"),
+        .plugin(
+            name: "EmbedSQLPlugin",
+            capability: .buildTool(),
+            dependencies: ["SQLEmbedder"]
+        ),
+        .target(
+            name: "LeakHistory",
+            dependencies: [
+                "SQLiteStore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            plugins: ["EmbedSQLPlugin"]
+        ),
+        .executableTarget(
+            name: "LeakHistoryCLI",
+            dependencies: [
+                "LeakHistory",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .testTarget(
+            name: "SQLiteStoreTests",
+            dependencies: ["SQLiteStore"]
+        ),
+        .testTarget(
+            name: "LeakHistoryTests",
+            dependencies: ["LeakHistory", "SQLiteStore"]
+        ),
+    ]
+)

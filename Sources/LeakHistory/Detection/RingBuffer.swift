@@ -1,0 +1,35 @@
+/// A bounded FIFO: appending past `capacity` drops the oldest element.
+struct RingBuffer<Element> {
+    private var storage: [Element] = []
+    private var head = 0
+    let capacity: Int
+
+    init(capacity: Int) {
+        self.capacity = max(1, capacity)
+    }
+
+    var count: Int { storage.count }
+    var isEmpty: Bool { storage.isEmpty }
+
+    /// Appends `element`; returns the element it pushed out, if any.
+    @discardableResult
+    mutating func append(_ element: Element) -> Element? {
+        if storage.count < capacity {
+            storage.append(element)
+            return nil
+        }
+        let dropped = storage[head]
+        storage[head] = element
+        head = (head + 1) % capacity
+        return dropped
+    }
+
+    /// Oldest first.
+    var elements: [Element] {
+        Array(storage[head...]) + Array(storage[..<head])
+    }
+
+    var first: Element? {
+        storage.isEmpty ? nil : storage[head]
+    }
+}

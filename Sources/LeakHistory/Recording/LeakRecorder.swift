@@ -1,0 +1,317 @@
+import Dispatch
+import Foundation
+import Logging
+import Synchronization
+
+/// A leak detector whose history persists in SQLite: the seed's `MemoryManager` role.
+///
+/// ```swift
+/// let recorder = try LeakRecorder(path: "leaks.sqlite")   // ":memory:" works too
+/// recorder.setLeakBaseline()
+/// recorder.trackAllocation("cache", sizeMB: 100)
+/// recorder.trackDeallocation("cache", sizeMB: 50)
+/// let report = recorder.detectLeaks()
+/// try recorder.close()    // flushes; reopening restores the baseline
+/// ```
+///
+/// Tracking only touches the detector's atomic counters. A background flush
+/// (every `flushIntervalSecs`) writes, in one transaction, the snapshots
+/// recorded since the last flush and one sample for each component whose
+/// counters changed. Opening a file again restores its baseline and starts a
+/// new run, whose counters start at zero; the old runs stay in the history.
+public final class LeakRecorder: Sendable {
+    /// The in-memory detector the recorder feeds.
+    public let detector: LeakDetector
+    public let path: String
+    public let source: String
+    /// The run this recorder writes.
+    public let runID: Int64
+
+    private let logger: Logger
+    private let options: RecorderOptions
+    private let now: @Sendable () -> Date
+    private let sourceID: Int64
+    private let store: Mutex<StoreState>
+    private let pending = Mutex(PendingWrites())
+    private let latestSnapshot = Atomic<Int64>(-1)
+    private let dropped = Atomic<Int>(0)
+    private let timer = Mutex<FlushTimer?>(nil)
+
+    private struct StoreState {
+        var store: HistoryStore?
+        /// Totals last written, by component index.
+        var written: [Int: ComponentTotals] = [:]
+        var flushCount = 0
+        var lastFlushMs: Double = 0
+    }
+
+    private struct PendingBaseline {
+        var tsMs: Int64
+        var usageBytes: Int64
+        var componentBytes: [String: Int64]
+    }
+
+    private struct PendingWrites {
+        var snapshots: [(tsMs: Int64, usageBytes: Int64)] = []
+        var baselines: [PendingBaseline] = []
+        var baselineClears: [Int64] = []
+    }
+
+    /// Opens or creates the database at `path`, restores its baseline and starts a new run.
+    ///
+    /// Throws when the file cannot be opened, is not a LeakHistory database, or
+    /// was written by a newer version; the file is then left as it was.
+    public init(
+        path: String,
+        config: LeakDetectionConfig = .init(),
+        options: RecorderOptions = .init(),
+        logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        try config.validate()
+        try InputRules.validateName(options.source, field: "source")
+        self.path = path
+        self.source = options.source
+        self.options = options
+        self.logger = logger
+        self.now = now
+        detector = LeakDetector(config: config, now: now)
+
+        let store = try HistoryStore(path: path, logger: logger)
+        let startMs = UnixTime.milliseconds(now())
+        do {
+            let (sourceID, runID, baseline) = try store.db.inTransaction {
+                let sourceID = try store.sourceID(named: options.source, create: true, nowMs: startMs)!
+                let runID = try store.startRun(sourceID: sourceID, startedMs: startMs, pid: options.pid, command: options.command)
+                return (sourceID, runID, try store.currentBaseline(sourceID: sourceID))
+            }
+            self.sourceID = sourceID
+            self.runID = runID
+            if let baseline {
+                detector.restoreBaseline(tsMs: baseline.tsMs, usageBytes: baseline.usageBytes)
+                logger.info("restored baseline", metadata: [
+                    "db.path": "\(path)", "source": "\(options.source)", "baseline.usage_bytes": "\(baseline.usageBytes)",
+                ])
+            }
+        } catch {
+            try? store.close()
+            throw error
+        }
+        self.store = Mutex(StoreState(store: store))
+
+        if options.flushIntervalSecs > 0 {
+            // Weak: the timer must not keep a recorder its owner has let go.
+            let flushTimer = FlushTimer(intervalSecs: options.flushIntervalSecs, label: "LeakHistory.flush") { [weak self] in
+                guard let self else { return }
+                do {
+                    try self.flush(ifOpen: true)
+                } catch {
+                    self.logger.warning("background flush failed", metadata: ["db.path": "\(self.path)", "error": "\(error)"])
+                }
+            }
+            timer.withLock { $0 = flushTimer }
+        }
+    }
+
+    deinit {
+        timer.withLock { $0?.cancel() }
+        store.withLock { state in
+            if let store = state.store {
+                logger.warning("LeakRecorder released without close(); unflushed data is lost", metadata: ["db.path": "\(path)"])
+                try? store.close()
+                state.store = nil
+            }
+        }
+    }
+
+    // MARK: The seed's MemoryManager API
+
+    /// Sets the baseline to the current usage, with every component's held bytes, and stores it.
+    public func setLeakBaseline() {
+        setLeakBaseline(usageBytes: currentUsageBytes)
+    }
+
+    /// Sets the baseline to `usageBytes` and stores it at the next flush.
+    public func setLeakBaseline(usageBytes: Int64) {
+        detector.setBaseline(usageBytes: usageBytes)
+        guard let baseline = detector.baseline else { return }
+        pending.withLock {
+            $0.baselines.append(PendingBaseline(tsMs: baseline.tsMs, usageBytes: baseline.usageBytes, componentBytes: baseline.componentBytes))
+        }
+    }
+
+    /// Clears the baseline, in memory and in the store.
+    public func clearLeakBaseline() {
+        detector.clearBaseline()
+        let ts = UnixTime.milliseconds(now())
+        pending.withLock { $0.baselineClears.append(ts) }
+    }
+
+    public func trackAllocation(_ component: String, sizeMB: Int) {
+        detector.trackAllocation(component, sizeMB: sizeMB)
+    }
+
+    public func trackDeallocation(_ component: String, sizeMB: Int) {
+        detector.trackDeallocation(component, sizeMB: sizeMB)
+    }
+
+    public func trackAllocation(_ component: String, bytes: Int64) {
+        detector.trackAllocation(component, bytes: bytes)
+    }
+
+    public func trackDeallocation(_ component: String, bytes: Int64) {
+        detector.trackDeallocation(component, bytes: bytes)
+    }
+
+    /// Sets a sampled (gauge) component's held bytes.
+    public func setGauge(_ component: String, bytes: Int64) {
+        detector.setGauge(component, bytes: bytes)
+    }
+
+    /// The handle of a component, for tracking with no name lookup.
+    public func component(_ name: String, kind: ComponentKind = .counted) throws -> ComponentHandle {
+        try detector.component(name, kind: kind)
+    }
+
+    /// Records total usage now; from then on it is the current usage.
+    public func recordSnapshot(usageMB: Int) {
+        recordSnapshot(usageBytes: ByteSize.bytes(mb: usageMB))
+    }
+
+    /// Records total usage now; from then on it is the current usage.
+    public func recordSnapshot(usageBytes: Int64) {
+        guard usageBytes >= 0 else {
+            detector.recordSnapshot(usageBytes: usageBytes)  // counted as rejected there
+            return
+        }
+        let ts = UnixTime.milliseconds(now())
+        detector.recordSnapshot(usageBytes: usageBytes)
+        latestSnapshot.store(usageBytes, ordering: .relaxed)
+        let overflow = pending.withLock { p -> Int in
+            p.snapshots.append((ts, usageBytes))
+            let excess = p.snapshots.count - options.maxPendingSnapshots
+            if excess > 0 { p.snapshots.removeFirst(excess) }
+            return max(0, excess)
+        }
+        if overflow > 0 { dropped.wrappingAdd(overflow, ordering: .relaxed) }
+    }
+
+    /// The latest recorded snapshot, or the sum of the components' held bytes before any.
+    public var currentUsageBytes: Int64 {
+        let snapshot = latestSnapshot.load(ordering: .relaxed)
+        if snapshot >= 0 { return snapshot }
+        return detector.components.reduce(0) { $0 &+ $1.totals.heldBytes }
+    }
+
+    /// The report for now, against the current usage.
+    public func detectLeaks() -> LeakReport {
+        var report = detector.detectLeaks(currentUsageBytes: currentUsageBytes)
+        report.source = source
+        let lost = droppedSnapshotCount
+        if lost > 0 {
+            report.recommendations.append("\(lost) snapshots were dropped while the database could not keep up; the history has gaps")
+        }
+        return report
+    }
+
+    /// Snapshots dropped because the buffer was full while writes failed.
+    public var droppedSnapshotCount: Int { dropped.load(ordering: .relaxed) }
+
+    // MARK: Persistence
+
+    /// Writes everything recorded so far in one transaction. When it returns,
+    /// what it wrote survives a crash of the process.
+    public func flush() throws {
+        try flush(ifOpen: false)
+    }
+
+    /// The background flush passes `ifOpen`: racing `close()` is not an error.
+    private func flush(ifOpen: Bool) throws {
+        detector.takeWarmupReferencesIfDue()
+        try store.withLock { state in
+            guard let store = state.store else {
+                if ifOpen { return }
+                throw InputError(field: "recorder", message: "the recorder for '\(path)' is closed")
+            }
+            try write(to: store, state: &state)
+        }
+    }
+
+    private func write(to store: HistoryStore, state: inout StoreState) throws {
+        let taken = pending.withLock { p -> PendingWrites in
+            defer { p = PendingWrites() }
+            return p
+        }
+        let started = DispatchTime.now().uptimeNanoseconds
+        let ts = UnixTime.milliseconds(now())
+        let handles = detector.registry.all
+        var changed: [(ComponentHandle, ComponentTotals)] = []
+        for h in handles {
+            let totals = h.totals
+            if state.written[h.index] != totals { changed.append((h, totals)) }
+        }
+        guard !changed.isEmpty || !taken.snapshots.isEmpty || !taken.baselines.isEmpty || !taken.baselineClears.isEmpty else {
+            return
+        }
+        do {
+            try store.db.inTransaction {
+                for s in taken.snapshots {
+                    try store.insertSnapshot(sourceID: sourceID, tsMs: s.tsMs, runID: runID, usageBytes: s.usageBytes)
+                }
+                for (h, totals) in changed {
+                    let id = try store.componentID(sourceID: sourceID, name: h.name, kind: h.kind)
+                    try store.insertComponentSample(componentID: id, tsMs: ts, runID: runID, allocatedBytes: totals.heldBytes,
+                                                    allocations: totals.allocations, deallocations: totals.deallocations)
+                }
+                for clear in taken.baselineClears {
+                    try store.clearBaseline(sourceID: sourceID, clearedMs: clear)
+                }
+                for b in taken.baselines {
+                    var entries: [(componentID: Int64, bytes: Int64)] = []
+                    for (name, bytes) in b.componentBytes.sorted(by: { $0.key < $1.key }) {
+                        let kind = handles.first { $0.name == name }?.kind ?? .counted
+                        entries.append((try store.componentID(sourceID: sourceID, name: name, kind: kind), bytes))
+                    }
+                    _ = try store.insertBaseline(sourceID: sourceID, runID: runID, tsMs: b.tsMs, usageBytes: b.usageBytes, componentBytes: entries)
+                }
+            }
+        } catch {
+            store.forgetCachedIDs()
+            // Put the batch back in front of what arrived meanwhile, so a later flush retries it.
+            let overflow = pending.withLock { p -> Int in
+                p.snapshots = taken.snapshots + p.snapshots
+                p.baselines = taken.baselines + p.baselines
+                p.baselineClears = taken.baselineClears + p.baselineClears
+                let excess = p.snapshots.count - options.maxPendingSnapshots
+                if excess > 0 { p.snapshots.removeFirst(excess) }
+                return max(0, excess)
+            }
+            if overflow > 0 { dropped.wrappingAdd(overflow, ordering: .relaxed) }
+            throw error
+        }
+        for (h, totals) in changed { state.written[h.index] = totals }
+        state.flushCount += 1
+        state.lastFlushMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
+        logger.debug("flushed", metadata: [
+            "db.path": "\(path)", "snapshots": "\(taken.snapshots.count)", "components": "\(changed.count)",
+        ])
+    }
+
+    /// Flushes, ends the run and closes the database. Idempotent. After it,
+    /// tracking still works in memory but nothing more is stored.
+    public func close() throws {
+        timer.withLock { $0?.cancel() }
+        try store.withLock { state in
+            guard let store = state.store else { return }
+            try write(to: store, state: &state)
+            try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
+            try store.close()
+            state.store = nil
+        }
+    }
+
+    /// Flushes done so far and the duration of the last one, in ms.
+    public var flushStatistics: (count: Int, lastDurationMs: Double) {
+        store.withLock { ($0.flushCount, $0.lastFlushMs) }
+    }
+}

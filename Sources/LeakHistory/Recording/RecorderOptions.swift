@@ -1,0 +1,20 @@
+/// How a `LeakRecorder` records: which source, how often it flushes, how much
+/// it buffers.
+public struct RecorderOptions: Sendable {
+    /// The monitored program's name in the store.
+    public var source: String = "default"
+    /// Seconds between background flushes; 0 turns the background flush off
+    /// (then only `flush()` and `close()` write).
+    public var flushIntervalSecs: Double = 1.0
+    /// Snapshots buffered while the disk is slow or failing; past it the oldest
+    /// are dropped and counted in `droppedSnapshotCount`.
+    public var maxPendingSnapshots: Int = 100_000
+    /// The process this run records, if known.
+    public var pid: Int64? = nil
+    public var command: String? = nil
+
+    public init(source: String = "default", flushIntervalSecs: Double = 1.0) {
+        self.source = source
+        self.flushIntervalSecs = flushIntervalSecs
+    }
+}

@@ -1,0 +1,228 @@
+import Foundation
+import Logging
+import SQLiteStore
+
+/// A stored baseline: when it was set, the usage then, each component's held bytes then.
+public struct StoredBaseline: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var runID: Int64?
+    public var tsMs: Int64
+    public var usageBytes: Int64
+    public var componentBytes: [String: Int64]
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case runID = "run_id"
+        case tsMs = "ts_ms"
+        case usageBytes = "usage_bytes"
+        case componentBytes = "component_bytes"
+    }
+}
+
+/// One lifetime of a source.
+public struct StoredRun: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var startedMs: Int64
+    /// `nil` while running, or when the process ended without closing its recorder.
+    public var endedMs: Int64?
+    public var pid: Int64?
+    public var command: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id
+        case startedMs = "started_ms"
+        case endedMs = "ended_ms"
+        case pid
+        case command
+    }
+}
+
+/// One usage snapshot as stored.
+public struct StoredSnapshot: Sendable, Equatable, Codable {
+    public var tsMs: Int64
+    public var runID: Int64
+    public var usageBytes: Int64
+
+    enum CodingKeys: String, CodingKey {
+        case tsMs = "ts_ms"
+        case runID = "run_id"
+        case usageBytes = "usage_bytes"
+    }
+}
+
+/// One component sample as stored: cumulative within its run.
+public struct StoredComponentSample: Sendable, Equatable, Codable {
+    public var tsMs: Int64
+    public var runID: Int64
+    public var allocatedBytes: Int64
+    public var allocations: Int64?
+    public var deallocations: Int64?
+
+    enum CodingKeys: String, CodingKey {
+        case tsMs = "ts_ms"
+        case runID = "run_id"
+        case allocatedBytes = "allocated_bytes"
+        case allocations
+        case deallocations
+    }
+}
+
+/// A component of a source as stored.
+public struct StoredComponent: Sendable, Equatable, Codable {
+    public var id: Int64
+    public var name: String
+    public var kind: ComponentKind
+}
+
+/// The LeakHistory schema on one connection: every query of `queries/` behind
+/// a typed method. Not thread-safe; its owner confines it.
+final class HistoryStore {
+    /// 'LKHY': marks a file as LeakHistory's (`PRAGMA application_id`).
+    static let applicationID: Int32 = 0x4C4B_4859
+
+    let db: Database
+    private var componentIDs: [String: Int64] = [:]
+
+    /// Opens (creating when `create`) and migrates the database at `path`.
+    init(path: String, create: Bool = true, logger: Logger) throws {
+        if !create && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
+            throw InputError(field: "db", message: "no database at '\(path)'")
+        }
+        db = try Database(path: path, logger: logger)
+        do {
+            let applied = try DatabaseMigrator(migrations: EmbeddedMigrations.all, applicationID: Self.applicationID).migrate(db)
+            if !applied.isEmpty {
+                logger.info("migrated database", metadata: ["db.path": "\(path)", "db.versions": "\(applied)"])
+            }
+        } catch {
+            try? db.close()
+            throw error
+        }
+    }
+
+    func close() throws {
+        try db.close()
+    }
+
+    var schemaVersion: Int {
+        get throws { try db.userVersion() }
+    }
+
+    // MARK: Sources, runs, components
+
+    /// The id of `name`, creating the source when asked.
+    func sourceID(named name: String, create: Bool, nowMs: Int64) throws -> Int64? {
+        if create {
+            try db.cachedStatement(sql: Queries.sourceInsert).execute([name, nowMs])
+        }
+        return try db.cachedStatement(sql: Queries.sourceFind).fetchOne([name]) { $0.int64(0) }
+    }
+
+    func sources() throws -> [(id: Int64, name: String, createdMs: Int64)] {
+        try db.cachedStatement(sql: Queries.sourceList).fetchAll { ($0.int64(0), $0.string(1), $0.int64(2)) }
+    }
+
+    func startRun(sourceID: Int64, startedMs: Int64, pid: Int64?, command: String?) throws -> Int64 {
+        try db.cachedStatement(sql: Queries.runInsert).execute([sourceID, startedMs, pid, command])
+        return db.lastInsertedRowID
+    }
+
+    func endRun(_ runID: Int64, endedMs: Int64) throws {
+        try db.cachedStatement(sql: Queries.runEnd).execute([runID, endedMs])
+    }
+
+    func runs(sourceID: Int64) throws -> [StoredRun] {
+        try db.cachedStatement(sql: Queries.runList).fetchAll([sourceID]) {
+            StoredRun(id: $0.int64(0), startedMs: $0.int64(1), endedMs: $0.optionalInt64(2),
+                      pid: $0.optionalInt64(3), command: $0.optionalString(4))
+        }
+    }
+
+    /// The id of component `name` of the source, created with `kind` when new.
+    func componentID(sourceID: Int64, name: String, kind: ComponentKind) throws -> Int64 {
+        let key = "\(sourceID)\u{0}\(name)"
+        if let id = componentIDs[key] { return id }
+        try db.cachedStatement(sql: Queries.componentInsert).execute([sourceID, name, kind.rawValue])
+        guard let id = try db.cachedStatement(sql: Queries.componentFind).fetchOne([sourceID, name], { $0.int64(0) }) else {
+            throw DatabaseError(resultCode: .error, message: "component '\(name)' vanished after insert", path: db.path)
+        }
+        componentIDs[key] = id
+        return id
+    }
+
+    func components(sourceID: Int64) throws -> [StoredComponent] {
+        try db.cachedStatement(sql: Queries.componentList).fetchAll([sourceID]) {
+            StoredComponent(id: $0.int64(0), name: $0.string(1), kind: ComponentKind(rawValue: $0.int(2)) ?? .counted)
+        }
+    }
+
+    /// Forgets cached component ids, after a rolled-back transaction may have un-created some.
+    func forgetCachedIDs() {
+        componentIDs.removeAll()
+    }
+
+    // MARK: Samples
+
+    func insertSnapshot(sourceID: Int64, tsMs: Int64, runID: Int64, usageBytes: Int64) throws {
+        let statement = try db.cachedStatement(sql: Queries.snapshotInsert)
+        try statement.bind(sourceID, at: 1)
+        try statement.bind(tsMs, at: 2)
+        try statement.bind(runID, at: 3)
+        try statement.bind(usageBytes, at: 4)
+        _ = try statement.step()
+        try statement.reset()
+    }
+
+    func insertComponentSample(componentID: Int64, tsMs: Int64, runID: Int64, allocatedBytes: Int64,
+                               allocations: Int64?, deallocations: Int64?) throws {
+        let statement = try db.cachedStatement(sql: Queries.componentSampleInsert)
+        try statement.bind(componentID, at: 1)
+        try statement.bind(tsMs, at: 2)
+        try statement.bind(runID, at: 3)
+        try statement.bind(allocatedBytes, at: 4)
+        if let allocations { try statement.bind(allocations, at: 5) } else { try statement.bindNull(at: 5) }
+        if let deallocations { try statement.bind(deallocations, at: 6) } else { try statement.bindNull(at: 6) }
+        _ = try statement.step()
+        try statement.reset()
+    }
+
+    func snapshots(sourceID: Int64, fromMs: Int64, toMs: Int64) throws -> [StoredSnapshot] {
+        try db.cachedStatement(sql: Queries.snapshotRange).fetchAll([sourceID, fromMs, toMs]) {
+            StoredSnapshot(tsMs: $0.int64(0), runID: $0.int64(1), usageBytes: $0.int64(2))
+        }
+    }
+
+    func componentSamples(componentID: Int64, fromMs: Int64, toMs: Int64) throws -> [StoredComponentSample] {
+        try db.cachedStatement(sql: Queries.componentSampleRange).fetchAll([componentID, fromMs, toMs]) {
+            StoredComponentSample(tsMs: $0.int64(0), runID: $0.int64(1), allocatedBytes: $0.int64(2),
+                                  allocations: $0.optionalInt64(3), deallocations: $0.optionalInt64(4))
+        }
+    }
+
+    // MARK: Baselines
+
+    func insertBaseline(sourceID: Int64, runID: Int64?, tsMs: Int64, usageBytes: Int64,
+                        componentBytes: [(componentID: Int64, bytes: Int64)]) throws -> Int64 {
+        try db.cachedStatement(sql: Queries.baselineInsert).execute([sourceID, runID, tsMs, usageBytes])
+        let id = db.lastInsertedRowID
+        let statement = try db.cachedStatement(sql: Queries.baselineComponentInsert)
+        for entry in componentBytes {
+            try statement.execute([id, entry.componentID, entry.bytes])
+        }
+        return id
+    }
+
+    func currentBaseline(sourceID: Int64) throws -> StoredBaseline? {
+        guard var baseline = try db.cachedStatement(sql: Queries.baselineCurrent).fetchOne([sourceID], {
+            StoredBaseline(id: $0.int64(0), runID: $0.optionalInt64(1), tsMs: $0.int64(2), usageBytes: $0.int64(3), componentBytes: [:])
+        }) else { return nil }
+        try db.cachedStatement(sql: Queries.baselineComponents).forEachRow([baseline.id]) {
+            baseline.componentBytes[$0.string(0)] = $0.int64(1)
+        }
+        return baseline
+    }
+
+    func clearBaseline(sourceID: Int64, clearedMs: Int64) throws {
+        try db.cachedStatement(sql: Queries.baselineClear).execute([sourceID, clearedMs])
+    }
+}

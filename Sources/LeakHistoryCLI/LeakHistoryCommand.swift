@@ -1,0 +1,10 @@
+import ArgumentParser
+
+@main
+struct LeakHistoryCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "leak-history",
+        abstract: "Records a process's memory history in SQLite and tells whether, where and how fast it leaks.",
+        subcommands: [DemoCommand.self]
+    )
+}

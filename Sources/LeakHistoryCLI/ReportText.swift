@@ -1,0 +1,78 @@
+import Foundation
+import LeakHistory
+
+/// A report as a person reads it in a terminal: verdict first, then the
+/// candidates as a table, then the recommendations. Colour only on a terminal.
+struct ReportText {
+    var colour: Bool
+
+    static var forStandardOutput: ReportText {
+        ReportText(colour: isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+    }
+
+    func render(_ report: LeakReport, title: String) -> String {
+        var out = "\(bold(title))\n"
+        let verdict = report.hasLeaks ? paint("LEAKING", .red) : paint("no leak", .green)
+        out += "  verdict:  \(verdict)\n"
+        out += "  usage:    \(mb(report.currentBytes)) now"
+        if let baseline = report.baselineBytes { out += ", baseline \(mb(baseline))" }
+        out += "; \(String(format: "%+.2f", report.overallGrowthRate))% over \(report.sampleCount) samples in the window"
+        out += " (\(String(format: "%+.2f", report.growthMBPerMinute)) MB/min)\n"
+        if let trend = report.trend {
+            out += "  trend:    \(trend.explanation)\n"
+        }
+        if report.leakCandidates.isEmpty {
+            out += "  candidates: none\n"
+        } else {
+            var rows = [["SEVERITY", "COMPONENT", "HELD", "GROWTH", "SHARE", "NET ALLOCS", "AGE"]]
+            for c in report.leakCandidates {
+                rows.append([c.severity.rawValue, c.component, mb(c.allocatedBytes), "+" + mb(c.growthBytes),
+                             String(format: "%.1f%%", c.growthRate), "\(c.netAllocations)", "\(c.ageSecs) s"])
+            }
+            out += "  candidates:\n"
+            out += table(rows, severityColumn: 0).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
+        }
+        out += "  recommendations:\n"
+        for line in report.recommendations { out += "    - \(line)\n" }
+        return out
+    }
+
+    private func table(_ rows: [[String]], severityColumn: Int) -> String {
+        var widths = Array(repeating: 0, count: rows[0].count)
+        for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }
+        return rows.enumerated().map { index, row in
+            row.enumerated().map { i, cell in
+                let padded = cell.padding(toLength: widths[i], withPad: " ", startingAt: 0)
+                if index == 0 { return bold(padded) }
+                if i == severityColumn, let severity = LeakSeverity(rawValue: cell) { return paint(padded, colour(of: severity)) }
+                return padded
+            }.joined(separator: "  ")
+        }.joined(separator: "\n")
+    }
+
+    private func mb(_ bytes: Int64) -> String {
+        let value = Double(bytes) / Double(ByteSize.bytesPerMB)
+        return abs(value) >= 10 ? String(format: "%.0f MB", value) : String(format: "%.1f MB", value)
+    }
+
+    enum Colour: String {
+        case red = "31", yellow = "33", green = "32", blue = "34", magenta = "35"
+    }
+
+    private func colour(of severity: LeakSeverity) -> Colour {
+        switch severity {
+        case .critical: .magenta
+        case .high: .red
+        case .medium: .yellow
+        case .low: .blue
+        }
+    }
+
+    func paint(_ text: String, _ colour: Colour) -> String {
+        self.colour ? "\u{1B}[\(colour.rawValue)m\(text)\u{1B}[0m" : text
+    }
+
+    func bold(_ text: String) -> String {
+        colour ? "\u{1B}[1m\(text)\u{1B}[0m" : text
+    }
+}
