@@ -11,6 +11,7 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
     ],
     targets: [
         // The system SQLite library (Debian: libsqlite3-dev), nothing more.
@@ -56,7 +57,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LeakHistoryTests",
-            dependencies: ["LeakHistory", "SQLiteStore"]
+            dependencies: ["LeakHistory", "SQLiteStore", .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
     ]
 )

@@ -226,3 +226,35 @@ final class HistoryStore {
         try db.cachedStatement(sql: Queries.baselineClear).execute([sourceID, clearedMs])
     }
 }
+
+extension HistoryStore {
+    /// The newest run of a source.
+    func latestRun(sourceID: Int64) throws -> StoredRun? {
+        try db.cachedStatement(sql: Queries.runLatest).fetchOne([sourceID]) {
+            StoredRun(id: $0.int64(0), startedMs: $0.int64(1), endedMs: $0.optionalInt64(2),
+                      pid: $0.optionalInt64(3), command: $0.optionalString(4))
+        }
+    }
+
+    /// A component of a source by name.
+    func component(sourceID: Int64, name: String) throws -> StoredComponent? {
+        try db.cachedStatement(sql: Queries.componentFind).fetchOne([sourceID, name]) {
+            StoredComponent(id: $0.int64(0), name: name, kind: ComponentKind(rawValue: $0.int(1)) ?? .counted)
+        }
+    }
+
+    /// A component's newest sample in a run.
+    func latestComponentSample(componentID: Int64, runID: Int64) throws -> StoredComponentSample? {
+        try db.cachedStatement(sql: Queries.componentSampleLatest).fetchOne([componentID, runID]) {
+            StoredComponentSample(tsMs: $0.int64(0), runID: runID, allocatedBytes: $0.int64(1),
+                                  allocations: $0.optionalInt64(2), deallocations: $0.optionalInt64(3))
+        }
+    }
+
+    /// The newest snapshot at or before `ms`.
+    func latestSnapshot(sourceID: Int64, atOrBeforeMs ms: Int64) throws -> StoredSnapshot? {
+        try db.cachedStatement(sql: Queries.snapshotLatestBefore).fetchOne([sourceID, ms]) {
+            StoredSnapshot(tsMs: $0.int64(0), runID: $0.int64(1), usageBytes: $0.int64(2))
+        }
+    }
+}

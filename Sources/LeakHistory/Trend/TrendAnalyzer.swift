@@ -45,6 +45,8 @@ public struct TrendAnalyzer: Sendable {
     public var noiseFactor: Double = 2
     /// Theil–Sen is quadratic in the sample count; longer series are thinned evenly to this many points.
     public var maxFitPoints: Int = 600
+    /// Grid size for stepwise series.
+    public var stepGridPoints: Int = 240
 
     public init(config: LeakDetectionConfig) {
         minSamples = config.trendMinSamples
@@ -58,28 +60,36 @@ public struct TrendAnalyzer: Sendable {
     /// The verdict for `points` (any order of runs, oldest first within a run).
     /// `runStarts` gives each run's start time in ms for the warm-up; a run
     /// missing from it starts at its first sample.
-    public func verdict(for points: [TrendPoint], runStarts: [Int64: Int64] = [:]) -> TrendVerdict {
-        let sorted = points.sorted { ($0.tMs, $0.runID) < ($1.tMs, $1.runID) }
+    ///
+    /// `stepwise` is for series recorded only when they change (a component's
+    /// counters, a sum of them): each value holds until the next one, so the
+    /// series is resampled on an even grid, carried on to `endMs` when given,
+    /// before the fit. The sample check still counts the recorded samples.
+    public func verdict(for points: [TrendPoint], runStarts: [Int64: Int64] = [:], stepwise: Bool = false,
+                        endMs: Int64? = nil) -> TrendVerdict {
+        let sorted = points.enumerated().sorted { ($0.element.tMs, $0.offset) < ($1.element.tMs, $1.offset) }.map(\.element)
         var firstSeen: [Int64: Int64] = [:]
         for p in sorted where firstSeen[p.runID] == nil { firstSeen[p.runID] = p.tMs }
-        let kept = sorted.filter { p in
+        var kept = sorted.filter { p in
             let start = runStarts[p.runID] ?? firstSeen[p.runID]!
             return p.tMs - start >= warmupMs || warmupMs == 0
         }
+        let recorded = kept.count
+        if stepwise { kept = Self.resampled(kept, endMs: endMs, gridPoints: stepGridPoints) }
         let (times, values, runCount) = joinRuns(kept)
         let analysis: TrendVerdict.Analysis = runCount > 1 ? .joinedRuns : .singleRun
         let spanMs = (times.last ?? 0) - (times.first ?? 0)
 
         var verdict = TrendVerdict(
-            status: .insufficientData, rejectedBy: "samples", explanation: "", sampleCount: times.count,
+            status: .insufficientData, rejectedBy: "samples", explanation: "", sampleCount: recorded,
             runCount: runCount, analysis: analysis, spanSecs: spanMs / 1000, slopeMBPerHour: 0,
             leastSquaresMBPerHour: 0, rSquared: 0, slopePercentPerHour: 0, tailSlopeMBPerHour: 0,
             fittedGrowthBytes: 0, noiseBytes: 0, timeToLimitSecs: nil, checks: []
         )
-        let enough = times.count >= max(minSamples, 3) && spanMs > 0
+        let enough = recorded >= max(minSamples, 3) && times.count >= 3 && spanMs > 0
         verdict.checks.append(TrendCheck(
             name: "samples", passed: enough,
-            detail: "\(times.count) samples over \(Self.duration(spanMs)) after the warm-up (need \(max(minSamples, 3)))"
+            detail: "\(recorded) samples over \(Self.duration(spanMs)) after the warm-up (need \(max(minSamples, 3)))"
         ))
         guard enough else {
             verdict.explanation = "insufficient data: \(verdict.checks[0].detail)"
@@ -153,6 +163,24 @@ public struct TrendAnalyzer: Sendable {
             verdict.explanation += " [\(runCount) runs joined at their restarts]"
         }
         return verdict
+    }
+
+    /// Points on an even grid from the first sample to `endMs` (or the last
+    /// sample), each holding the value of the newest sample at or before it.
+    static func resampled(_ points: [TrendPoint], endMs: Int64?, gridPoints: Int) -> [TrendPoint] {
+        guard let first = points.first, let last = points.last else { return points }
+        let end = max(last.tMs, endMs ?? last.tMs)
+        guard end > first.tMs else { return points }
+        let count = max(2, gridPoints)
+        var result: [TrendPoint] = []
+        result.reserveCapacity(count)
+        var index = 0
+        for g in 0..<count {
+            let t = first.tMs + (end - first.tMs) * Int64(g) / Int64(count - 1)
+            while index + 1 < points.count && points[index + 1].tMs <= t { index += 1 }
+            result.append(TrendPoint(tMs: t, bytes: points[index].bytes, runID: points[index].runID))
+        }
+        return result
     }
 
     /// Times and values with each run after the first shifted to start where the previous one ended.

@@ -1,0 +1,160 @@
+import Foundation
+
+extension HistoryReader {
+    /// The leak report of `source` over `window` of the stored history: the
+    /// live report's shape and classifier, decided by trend verdicts.
+    ///
+    /// ```swift
+    /// let window = try TimeWindow(since: "1h", nowMs: now)
+    /// let report = try reader.report(source: "api", window: window, nowMs: now)
+    /// print(report.trend?.explanation ?? "")
+    /// ```
+    ///
+    /// `has_leaks` is true when the usage verdict says leaking or a component
+    /// is a candidate; a component is a candidate only when its own verdict
+    /// says leaking (and, for a counted one, the pattern or size rule holds).
+    /// Restarts split runs, which are joined at their offsets.
+    public func report(source: String = "default", window: TimeWindow, config: LeakDetectionConfig = .init(),
+                       nowMs: Int64 = UnixTime.milliseconds(Date())) throws -> LeakReport {
+        try config.validate()
+        let sourceID = try requireSource(source)
+        let resolution = SeriesResolution.choose(for: window, cutoffs: try store.retentionCutoffs())
+        if resolution != .raw { try store.refreshRollups(sourceID: sourceID, nowMs: nowMs) }
+        let runs = try store.runs(sourceID: sourceID)
+        let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })
+        let analyzer = TrendAnalyzer(config: config)
+
+        var componentSeries: [(StoredComponent, [SeriesPoint])] = []
+        for component in try store.components(sourceID: sourceID) {
+            let series = try store.componentSeries(componentID: component.id, window: window, resolution: resolution)
+            if !series.isEmpty { componentSeries.append((component, series)) }
+        }
+        var usage = try store.usageSeries(sourceID: sourceID, window: window, resolution: resolution)
+        let usageIsSummed = usage.isEmpty
+        if usageIsSummed { usage = Self.summedUsage(componentSeries.map(\.1)) }
+        // Components are written when they change; their last value holds until
+        // the source's last sample in the window, if they are of its last run.
+        let sourceLast = (componentSeries.map { $0.1.last! } + (usage.last.map { [$0] } ?? [])).max { $0.tsMs < $1.tsMs }
+        func carryEnd(_ series: [SeriesPoint]) -> Int64? {
+            guard let sourceLast, let last = series.last, last.runID == sourceLast.runID else { return nil }
+            return sourceLast.tsMs
+        }
+
+        let joined = JoinedSeries(usage)
+        var growthRate = 0.0
+        var mbPerMinute = 0.0
+        if let joined, usage.count >= 2 {
+            if joined.firstBytes > 0 { growthRate = Double(joined.growthBytes) / Double(joined.firstBytes) * 100 }
+            let minutes = Double(joined.lastTsMs - joined.firstTsMs) / 60_000
+            if minutes > 0 { mbPerMinute = ByteSize.mb(joined.growthBytes) / minutes }
+        }
+        let usageVerdict = usage.isEmpty ? nil : analyzer.verdict(
+            for: usage.map(Self.trendPoint), runStarts: runStarts, stepwise: usageIsSummed, endMs: carryEnd(usage))
+        let currentBytes = usage.last?.bytes ?? 0
+        let endMs = min(window.toMs, nowMs)
+
+        let figures = componentSeries.map { component, series -> ComponentFigures in
+            let last = series.last!
+            let lastRunStart = (series.lastIndex { $0.runID != last.runID }).map { $0 + 1 } ?? 0
+            var totals = ComponentTotals(allocatedBytesTotal: last.bytes, deallocatedBytesTotal: 0,
+                                         allocations: nil, deallocations: nil, firstEventMs: series[lastRunStart].tsMs)
+            if component.kind == .counted {
+                let counts = Self.windowCounts(series, runStarts: runStarts, window: window)
+                totals.allocations = counts.allocations
+                totals.deallocations = counts.deallocations
+            }
+            return ComponentFigures(
+                name: component.name, kind: component.kind, totals: totals,
+                growthBytes: JoinedSeries(series)?.growthBytes ?? 0,
+                ageSecs: UInt64(max(0, endMs - series[lastRunStart].tsMs) / 1000),
+                trend: analyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
+                                        endMs: carryEnd(series)))
+        }
+        let baseline = try store.currentBaseline(sourceID: sourceID)
+        let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentBytes
+        let candidates = LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window)
+
+        var notes: [String] = []
+        let runsInWindow = Set(usage.map(\.runID)).count
+        if runsInWindow > 1 {
+            notes.append("\(runsInWindow - 1) restart\(runsInWindow > 2 ? "s" : "") in the window: runs are joined at their offsets, the drops are not counted as deallocations")
+        }
+        if resolution != .raw {
+            notes.append("Read from \(resolution.rawValue) rollups (bucket means) for this window")
+        }
+        let hasLeaks = usageVerdict?.isLeaking == true || !candidates.isEmpty
+        var recommendations = LeakClassifier.recommendations(
+            overallGrowthRate: growthRate, config: config, candidates: candidates, usageTrend: usageVerdict, notes: notes)
+        if usage.isEmpty {
+            recommendations.insert("No samples of '\(source)' in this window", at: 0)
+        }
+        return LeakReport(
+            hasLeaks: hasLeaks, overallGrowthRate: growthRate, growthMBPerMinute: mbPerMinute,
+            timeWindowSecs: UInt64(window.spanMs / 1000), leakCandidates: candidates,
+            recommendations: recommendations, baselineBytes: baseline?.usageBytes, currentBytes: currentBytes,
+            timestamp: UInt64(max(0, nowMs / 1000)), sampleCount: usage.count, source: source,
+            windowFromMs: window.fromMs, windowToMs: window.toMs, trend: usageVerdict)
+    }
+
+    func requireSource(_ name: String) throws -> Int64 {
+        guard let id = try store.sourceID(named: name, create: false, nowMs: 0) else {
+            let known = try store.sources().map(\.name)
+            throw InputError(field: "source", message: "no source '\(name)' in '\(path)'"
+                + (known.isEmpty ? " (it holds no history yet)" : " (known: \(known.joined(separator: ", ")))"))
+        }
+        return id
+    }
+
+    static func trendPoint(_ p: SeriesPoint) -> TrendPoint {
+        TrendPoint(tMs: p.tsMs, bytes: p.bytes, runID: p.runID)
+    }
+
+    /// Allocations and deallocations made inside the window, run by run: from
+    /// zero for a run that started inside it, else from its first sample.
+    static func windowCounts(_ series: [SeriesPoint], runStarts: [Int64: Int64], window: TimeWindow) -> (allocations: Int64, deallocations: Int64) {
+        var allocations: Int64 = 0
+        var deallocations: Int64 = 0
+        var index = 0
+        while index < series.count {
+            let run = series[index].runID
+            var end = index
+            while end + 1 < series.count && series[end + 1].runID == run { end += 1 }
+            let startedInside = (runStarts[run] ?? .min) >= window.fromMs
+            let first = series[index], last = series[end]
+            allocations += (last.allocations ?? 0) - (startedInside ? 0 : first.allocations ?? 0)
+            deallocations += (last.deallocations ?? 0) - (startedInside ? 0 : first.deallocations ?? 0)
+            index = end + 1
+        }
+        return (allocations, deallocations)
+    }
+
+    /// Usage as the sum of the components' latest values at each sample time,
+    /// for a source that records components but no snapshots.
+    static func summedUsage(_ series: [[SeriesPoint]]) -> [SeriesPoint] {
+        var events: [(tsMs: Int64, component: Int, point: SeriesPoint)] = []
+        for (index, points) in series.enumerated() {
+            for p in points { events.append((p.tsMs, index, p)) }
+        }
+        events.sort { ($0.tsMs, $0.component) < ($1.tsMs, $1.component) }
+        var current: [Int: Int64] = [:]
+        var run: Int64? = nil
+        var total: Int64 = 0
+        var result: [SeriesPoint] = []
+        for event in events {
+            if event.point.runID != run {
+                // A new run: what the components held in the old one is gone.
+                current.removeAll()
+                total = 0
+                run = event.point.runID
+            }
+            total += event.point.bytes - (current[event.component] ?? 0)
+            current[event.component] = event.point.bytes
+            if let last = result.last, last.tsMs == event.tsMs {
+                result[result.count - 1].bytes = total
+            } else {
+                result.append(SeriesPoint(tsMs: event.tsMs, bytes: total, runID: event.point.runID))
+            }
+        }
+        return result
+    }
+}

@@ -1,0 +1,119 @@
+import ArgumentParser
+import Foundation
+import LeakHistory
+
+/// `leak-history ingest`: NDJSON events into the database.
+struct IngestCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ingest",
+        abstract: "Store NDJSON events (one JSON object per line) from a file or standard input.",
+        discussion: """
+            Lines: {"ts_ms":…, "usage_bytes":…} a snapshot; {"ts_ms":…, "component":"cache", "alloc_bytes":…} \
+            or "dealloc_bytes" an event; {"ts_ms":…, "component":"rss_anon", "allocated_bytes":…} a gauge sample; \
+            {"ts_ms":…, "event":"restart"} and {"ts_ms":…, "event":"baseline"}. Any line may carry "source". \
+            A bad line is reported with its line number; the good ones are stored (with --strict, nothing is).
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+
+    @Argument(help: ArgumentHelp("The NDJSON file, or - for standard input.", valueName: "file"))
+    var file: String = "-"
+
+    @Option(help: "The source of lines that carry none.")
+    var source = "default"
+
+    @Flag(help: "Store nothing when any line is bad.")
+    var strict = false
+
+    @Option(help: ArgumentHelp("Events per transaction.", valueName: "n"))
+    var batch = 10_000
+
+    func validate() throws {
+        guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000.") }
+    }
+
+    func run() throws {
+        let outcome = try failing { try ingest() }
+        for error in outcome.rejected.prefix(50) { printError("error: \(error)") }
+        if outcome.rejected.count > 50 { printError("… and \(outcome.rejected.count - 50) more bad lines") }
+        if strict && !outcome.rejected.isEmpty {
+            print("stored 0 events: \(outcome.rejected.count) bad line\(outcome.rejected.count == 1 ? "" : "s") (--strict)")
+            throw ExitCode.failure
+        }
+        print("stored \(outcome.stored) events" + (outcome.rejected.isEmpty ? "" : "; \(outcome.rejected.count) bad line\(outcome.rejected.count == 1 ? "" : "s") skipped"))
+        if !outcome.rejected.isEmpty { throw ExitCode.failure }
+    }
+
+    private func ingest() throws -> (stored: Int, rejected: [InputError]) {
+        let input: FileHandle
+        if file == "-" {
+            input = FileHandle.standardInput
+        } else {
+            guard let handle = FileHandle(forReadingAtPath: file) else {
+                throw InputError(field: "file", message: "cannot read '\(file)'")
+            }
+            input = handle
+        }
+        defer { if file != "-" { try? input.close() } }
+        let writer = try HistoryWriter(path: database.path)
+        defer { try? writer.close() }
+        let decoder = EventDecoder(defaultSource: source, nowMs: nowMs())
+        let showProgress = standardErrorIsTerminal
+
+        var stored = 0
+        var rejected: [InputError] = []
+        var pending: [IngestEvent] = []
+        var pendingLines: [Int] = []
+        func write() throws {
+            guard !pending.isEmpty else { return }
+            let result = try writer.ingest(pending, lines: pendingLines)
+            stored += result.stored
+            rejected += result.rejected
+            pending.removeAll(keepingCapacity: true)
+            pendingLines.removeAll(keepingCapacity: true)
+            if showProgress { FileHandle.standardError.write(Data("\r  stored \(stored) events".utf8)) }
+        }
+        var lineNumber = 0
+        try LineReader(handle: input).forEachLine { line in
+            lineNumber += 1
+            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            do {
+                pending.append(try decoder.decode(line, line: lineNumber))
+                pendingLines.append(lineNumber)
+            } catch let error as InputError {
+                rejected.append(error)
+            }
+            // --strict keeps everything for one all-or-nothing write at the end.
+            if !strict && pending.count >= batch { try write() }
+        }
+        if strict {
+            guard rejected.isEmpty else { return (0, rejected) }
+            let result = try writer.ingest(pending, atomic: true, lines: pendingLines)
+            stored = result.stored
+        } else {
+            try write()
+        }
+        if showProgress { FileHandle.standardError.write(Data("\r".utf8)) }
+        return (stored, rejected.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+    }
+}
+
+/// Reads a file or pipe line by line in 1 MiB chunks: memory stays flat for any input size.
+struct LineReader {
+    let handle: FileHandle
+
+    func forEachLine(_ body: (ArraySlice<UInt8>) throws -> Void) throws {
+        var carry: [UInt8] = []
+        while let chunk = try handle.read(upToCount: 1 << 20), !chunk.isEmpty {
+            carry.append(contentsOf: chunk)
+            var start = carry.startIndex
+            while let newline = carry[start...].firstIndex(of: UInt8(ascii: "\n")) {
+                try body(carry[start..<newline])
+                start = newline + 1
+            }
+            carry.removeSubrange(..<start)
+        }
+        if !carry.isEmpty { try body(carry[...]) }
+    }
+}

@@ -1,0 +1,64 @@
+import Foundation
+import Testing
+
+/// Runs the built `leak-history` executable as a real child process.
+enum CLI {
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+    }
+
+    /// The executable beside the test bundle (`.build/<config>/leak-history`).
+    static var executable: URL {
+        get throws {
+            var dir = Bundle.main.bundleURL
+            for _ in 0..<4 {
+                let candidate = dir.appendingPathComponent("leak-history")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+                dir.deleteLastPathComponent()
+            }
+            let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+            for dir in [arg0, arg0.deletingLastPathComponent()] {
+                let candidate = dir.appendingPathComponent("leak-history")
+                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            }
+            throw CLIError(description: "leak-history executable not found next to the tests (run `swift build` first)")
+        }
+    }
+
+    struct CLIError: Error, CustomStringConvertible { let description: String }
+
+    @discardableResult
+    static func run(_ arguments: [String], stdin: String? = nil, environment: [String: String] = [:]) throws -> Result {
+        let process = Process()
+        process.executableURL = try executable
+        process.arguments = arguments
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        for (k, v) in environment { env[k] = v }
+        process.environment = env
+        let out = Pipe(), err = Pipe(), input = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        process.standardInput = input
+        try process.run()
+        if let stdin { input.fileHandleForWriting.write(Data(stdin.utf8)) }
+        try input.fileHandleForWriting.close()
+        // Drain stderr on another thread while reading stdout, so neither pipe can fill and block the child.
+        let errBox = DataBox()
+        let group = DispatchGroup()
+        DispatchQueue.global().async(group: group) { errBox.data = err.fileHandleForReading.readDataToEndOfFile() }
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        group.wait()
+        let errData = errBox.data
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}
+
+private final class DataBox: @unchecked Sendable {
+    // @unchecked: written once by the reader thread before group.wait() returns.
+    var data = Data()
+}

@@ -1,0 +1,21 @@
+-- Recomputes the rollup buckets of size ?4 ms of component ?1 whose start lies
+-- in [?2, ?3), from the raw samples.
+WITH bucket AS (
+    SELECT component_id, (ts_ms / ?4) * ?4 AS start_ms,
+           min(allocated_bytes) AS mn, max(allocated_bytes) AS mx, sum(allocated_bytes) AS sm,
+           count(*) AS n, min(ts_ms) AS first_ts, max(ts_ms) AS last_ts
+    FROM component_sample
+    WHERE component_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3
+    GROUP BY (ts_ms / ?4)
+)
+INSERT INTO component_rollup (component_id, bucket_ms, bucket_start_ms, run_id, min_bytes, max_bytes, last_bytes,
+                              sum_bytes, sample_count, first_ts_ms, last_ts_ms, last_allocations, last_deallocations)
+SELECT b.component_id, ?4, b.start_ms, s.run_id, b.mn, b.mx, s.allocated_bytes, b.sm, b.n, b.first_ts, b.last_ts,
+       s.allocations, s.deallocations
+FROM bucket AS b JOIN component_sample AS s ON s.component_id = b.component_id AND s.ts_ms = b.last_ts
+WHERE true
+ON CONFLICT (component_id, bucket_ms, bucket_start_ms) DO UPDATE SET
+    run_id = excluded.run_id, min_bytes = excluded.min_bytes, max_bytes = excluded.max_bytes,
+    last_bytes = excluded.last_bytes, sum_bytes = excluded.sum_bytes, sample_count = excluded.sample_count,
+    first_ts_ms = excluded.first_ts_ms, last_ts_ms = excluded.last_ts_ms,
+    last_allocations = excluded.last_allocations, last_deallocations = excluded.last_deallocations;
