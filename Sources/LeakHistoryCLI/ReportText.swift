@@ -50,9 +50,11 @@ struct ReportText {
         }.joined(separator: "\n")
     }
 
+    /// One decimal, rounded down like the seed's integer MB fields, so the
+    /// table never shows more than the JSON's `allocated_mb`.
     private func mb(_ bytes: Int64) -> String {
-        let value = Double(bytes) / Double(ByteSize.bytesPerMB)
-        return abs(value) >= 10 ? String(format: "%.0f MB", value) : String(format: "%.1f MB", value)
+        let tenths = (Double(bytes) / Double(ByteSize.bytesPerMB) * 10).rounded(.towardZero) / 10
+        return String(format: "%.1f MB", tenths)
     }
 
     enum Colour: String {

@@ -57,11 +57,15 @@ struct TrendCommand: ParsableCommand {
     private func render(_ series: TrendSeries) -> String {
         let what = series.component.map { "component '\($0)' of '\(series.source)'" } ?? "usage of '\(series.source)'"
         var out = "Trend of \(what), \(series.buckets.count) buckets of \(bucket) (from \(series.resolution.rawValue) data)\n"
-        let peak = series.buckets.map(\.maxBytes).max() ?? 1
+        // Bars span the window's own range, so a slope shows even on a high level.
+        let low = series.buckets.map(\.meanBytes).min() ?? 0
+        let high = series.buckets.map(\.meanBytes).max() ?? 0
         let mb = { (b: Int64) in String(format: "%.1f", Double(b) / Double(ByteSize.bytesPerMB)) }
-        out += "  " + ["START", "MIN MB", "MEAN MB", "MAX MB", "SAMPLES"].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined() + "\n"
+        out += "  " + "START (UTC)".padding(toLength: 18, withPad: " ", startingAt: 0)
+            + ["MIN MB", "MEAN MB", "MAX MB", "SAMPLES"].map { $0.padding(toLength: 10, withPad: " ", startingAt: 0) }.joined() + "\n"
         for b in series.buckets {
-            let bar = String(repeating: "█", count: Int(Double(b.meanBytes) / Double(max(peak, 1)) * 30))
+            let share = high > low ? Double(b.meanBytes - low) / Double(high - low) : 0
+            let bar = String(repeating: "█", count: 1 + Int(share * 29))
             let start = TimestampText.iso(b.startMs).prefix(16)
             out += "  \(start)  \(mb(b.minBytes).padding(toLength: 8, withPad: " ", startingAt: 0))  "
                 + "\(mb(b.meanBytes).padding(toLength: 8, withPad: " ", startingAt: 0))  "

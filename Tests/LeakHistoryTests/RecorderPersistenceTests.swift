@@ -214,3 +214,42 @@ struct RecorderPersistenceTests {
         #expect(try reader.components(source: "s'; DELETE FROM source; --").map(\.name) == [name])
     }
 }
+
+/// The recorder applies the file's retention on its own and keeps rollups current.
+@Suite("Recorder maintenance")
+struct RecorderMaintenanceTests {
+    @Test("raw samples past retention are pruned by the recorder; rollups keep the history")
+    func automaticRetention() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("m.sqlite")
+        let clock = ManualClock()
+        let writer = try HistoryWriter(path: path)
+        var policy = RetentionPolicy()
+        policy.rawMs = RetentionPolicy.day
+        try writer.setRetentionPolicy(policy)
+        try writer.close()
+
+        var options = RecorderOptions(source: "svc", flushIntervalSecs: 0)
+        options.pruneIntervalSecs = 3600
+        let recorder = try LeakRecorder(path: path, options: options, now: clock.now)
+        // Two days, one snapshot every 10 minutes, flushed as it goes.
+        for i in 0..<288 {
+            recorder.recordSnapshot(usageMB: 100 + i)
+            try recorder.flush()
+            clock.advance(seconds: 600)
+        }
+        try recorder.close()
+
+        let reader = try HistoryReader(path: path)
+        defer { try? reader.close() }
+        let raw = try reader.snapshots(source: "svc")
+        #expect(raw.count < 288)
+        #expect(raw.first.map { clock.nowMs - $0.tsMs <= RetentionPolicy.day + RetentionPolicy.hour + 600_000 } == true)
+        // The pruned day is still there as rollups.
+        let all = try TimeWindow(fromMs: clock.nowMs - 3 * RetentionPolicy.day, toMs: clock.nowMs)
+        let trend = try reader.trend(source: "svc", window: all, bucketMs: RetentionPolicy.hour, nowMs: clock.nowMs)
+        #expect(trend.buckets.reduce(0) { $0 + $1.count } == 288)
+        #expect(trend.verdict?.isLeaking == true)
+    }
+}

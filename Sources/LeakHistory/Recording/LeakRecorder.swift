@@ -43,6 +43,8 @@ public final class LeakRecorder: Sendable {
         var written: [Int: ComponentTotals] = [:]
         var flushCount = 0
         var lastFlushMs: Double = 0
+        var lastRollupMs: Int64 = 0
+        var lastPruneMs: Int64 = 0
     }
 
     private struct PendingBaseline {
@@ -290,11 +292,29 @@ public final class LeakRecorder: Sendable {
             throw error
         }
         for (h, totals) in changed { state.written[h.index] = totals }
+        try maintain(store, state: &state, nowMs: ts)
         state.flushCount += 1
         state.lastFlushMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
         logger.debug("flushed", metadata: [
             "db.path": "\(path)", "snapshots": "\(taken.snapshots.count)", "components": "\(changed.count)",
         ])
+    }
+
+    /// Keeps rollups current and the file within its retention policy, at
+    /// their intervals, after a successful write.
+    private func maintain(_ store: HistoryStore, state: inout StoreState, nowMs: Int64) throws {
+        if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
+            // Pruning brings every rollup up to date first.
+            let pruned = try store.prune(policy: try store.retentionPolicy(), nowMs: nowMs)
+            state.lastPruneMs = nowMs
+            state.lastRollupMs = nowMs
+            logger.debug("pruned", metadata: [
+                "db.path": "\(path)", "snapshots": "\(pruned.snapshotsDeleted)", "samples": "\(pruned.componentSamplesDeleted)",
+            ])
+        } else if Double(nowMs - state.lastRollupMs) >= options.rollupIntervalSecs * 1000 {
+            try store.refreshRollups(sourceID: sourceID, nowMs: nowMs)
+            state.lastRollupMs = nowMs
+        }
     }
 
     /// Flushes, ends the run and closes the database. Idempotent. After it,
@@ -304,6 +324,7 @@ public final class LeakRecorder: Sendable {
         try store.withLock { state in
             guard let store = state.store else { return }
             try write(to: store, state: &state)
+            try store.refreshRollups(sourceID: sourceID, nowMs: UnixTime.milliseconds(now()))
             try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
             try store.close()
             state.store = nil

@@ -9,6 +9,10 @@ public struct RecorderOptions: Sendable {
     /// Snapshots buffered while the disk is slow or failing; past it the oldest
     /// are dropped and counted in `droppedSnapshotCount`.
     public var maxPendingSnapshots: Int = 100_000
+    /// Seconds between refreshes of this source's rollups.
+    public var rollupIntervalSecs: Double = 60
+    /// Seconds between applications of the file's retention policy; 0 never prunes.
+    public var pruneIntervalSecs: Double = 3600
     /// The process this run records, if known.
     public var pid: Int64? = nil
     public var command: String? = nil
