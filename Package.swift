@@ -7,6 +7,7 @@ let package = Package(
     products: [
         .library(name: "LeakHistory", targets: ["LeakHistory"]),
         .executable(name: "leak-history", targets: ["LeakHistoryCLI"]),
+        .executable(name: "leak-history-bench", targets: ["LeakHistoryBench"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -50,6 +51,17 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+        // `swift run -c release leak-history-bench`: the figures of BENCHMARKS.md.
+        .executableTarget(
+            name: "LeakHistoryBench",
+            dependencies: [
+                "LeakHistory",
+                "SQLiteStore",
+                "CSQLite",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            plugins: ["EmbedSQLPlugin"]
         ),
         .testTarget(
             name: "SQLiteStoreTests",

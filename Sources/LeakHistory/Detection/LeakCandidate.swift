@@ -27,7 +27,12 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
     /// Which rules made it a candidate: `pattern`, `size`, `trend`.
     public var reasons: [String]
     /// The component's own trend verdict, in window reports.
-    public var trend: TrendVerdict?
+    public var trend: TrendVerdict? {
+        get { trendBox?.verdict }
+        set { trendBox = newValue.map(TrendBox.init) }
+    }
+    // Boxed: a verdict is large, and candidates are copied when sorted.
+    private var trendBox: TrendBox?
 
     public init(
         component: String, allocatedMB: Int, netAllocations: Int64, ageSecs: UInt64,
@@ -47,7 +52,7 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         self.deallocations = deallocations
         self.retentionPercent = retentionPercent
         self.reasons = reasons
-        self.trend = trend
+        self.trendBox = trend.map(TrendBox.init)
     }
 
     enum CodingKeys: String, CodingKey {
@@ -65,4 +70,52 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         case reasons
         case trend
     }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        component = try c.decode(String.self, forKey: .component)
+        allocatedMB = try c.decode(Int.self, forKey: .allocatedMB)
+        netAllocations = try c.decode(Int64.self, forKey: .netAllocations)
+        ageSecs = try c.decode(UInt64.self, forKey: .ageSecs)
+        severity = try c.decode(LeakSeverity.self, forKey: .severity)
+        growthRate = try c.decode(Double.self, forKey: .growthRate)
+        allocatedBytes = try c.decodeIfPresent(Int64.self, forKey: .allocatedBytes) ?? Int64(allocatedMB) * ByteSize.bytesPerMB
+        growthBytes = try c.decodeIfPresent(Int64.self, forKey: .growthBytes) ?? 0
+        allocations = try c.decodeIfPresent(Int64.self, forKey: .allocations)
+        deallocations = try c.decodeIfPresent(Int64.self, forKey: .deallocations)
+        retentionPercent = try c.decodeIfPresent(Double.self, forKey: .retentionPercent)
+        reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? []
+        trendBox = try c.decodeIfPresent(TrendVerdict.self, forKey: .trend).map(TrendBox.init)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(component, forKey: .component)
+        try c.encode(allocatedMB, forKey: .allocatedMB)
+        try c.encode(netAllocations, forKey: .netAllocations)
+        try c.encode(ageSecs, forKey: .ageSecs)
+        try c.encode(severity, forKey: .severity)
+        try c.encode(growthRate, forKey: .growthRate)
+        try c.encode(allocatedBytes, forKey: .allocatedBytes)
+        try c.encode(growthBytes, forKey: .growthBytes)
+        try c.encodeIfPresent(allocations, forKey: .allocations)
+        try c.encodeIfPresent(deallocations, forKey: .deallocations)
+        try c.encodeIfPresent(retentionPercent, forKey: .retentionPercent)
+        try c.encode(reasons, forKey: .reasons)
+        try c.encodeIfPresent(trend, forKey: .trend)
+    }
+
+    public static func == (lhs: LeakCandidate, rhs: LeakCandidate) -> Bool {
+        lhs.component == rhs.component && lhs.allocatedMB == rhs.allocatedMB && lhs.netAllocations == rhs.netAllocations
+            && lhs.ageSecs == rhs.ageSecs && lhs.severity == rhs.severity && lhs.growthRate == rhs.growthRate
+            && lhs.allocatedBytes == rhs.allocatedBytes && lhs.growthBytes == rhs.growthBytes
+            && lhs.allocations == rhs.allocations && lhs.deallocations == rhs.deallocations
+            && lhs.retentionPercent == rhs.retentionPercent && lhs.reasons == rhs.reasons && lhs.trend == rhs.trend
+    }
+}
+
+/// An immutable box, so a candidate carries its verdict by reference.
+private final class TrendBox: Sendable {
+    let verdict: TrendVerdict
+    init(_ verdict: TrendVerdict) { self.verdict = verdict }
 }

@@ -22,6 +22,15 @@ enum LeakClassifier {
         case window
     }
 
+    /// The rules that made a candidate, as bits; `names` holds one shared array
+    /// per combination, so thousands of candidates allocate no reason lists.
+    private enum Rule {
+        static let pattern = 1, size = 2, trend = 4
+        static let names: [[String]] = (0..<8).map { bits in
+            [(pattern, "pattern"), (size, "size"), (trend, "trend")].filter { bits & $0.0 != 0 }.map(\.1)
+        }
+    }
+
     /// Candidates sorted by severity, then bytes held, then name.
     static func candidates(
         _ components: [ComponentFigures], usageReferenceBytes: Int64, config: LeakDetectionConfig, mode: Mode
@@ -30,25 +39,25 @@ enum LeakClassifier {
         let sizeFloor = Double(usageReferenceBytes) * config.sizeGrowthPercent / 100
         var result: [LeakCandidate] = []
         for c in components where c.growthBytes > 0 {
-            var reasons: [String] = []
+            var rules = 0
             let retention: Double? = c.kind == .counted
                 ? (c.totals.allocations.map { $0 > 0 ? Double(c.totals.netAllocations) / Double($0) * 100 : 0 })
                 : nil
             if c.kind == .counted, let allocations = c.totals.allocations,
                allocations >= Int64(clamping: config.minAllocationsForLeak),
                c.totals.netAllocations > config.minNetAllocations || (retention ?? 0) > config.retentionPercent {
-                reasons.append("pattern")
+                rules |= Rule.pattern
             }
             if Double(c.growthBytes) >= sizeFloor {
-                reasons.append("size")
+                rules |= Rule.size
             }
             switch mode {
             case .live:
-                if reasons.isEmpty { continue }
+                if rules == 0 { continue }
             case .window:
                 guard c.trend?.isLeaking == true else { continue }
-                if c.kind == .counted && reasons.isEmpty { continue }
-                reasons.append("trend")
+                if c.kind == .counted && rules == 0 { continue }
+                rules |= Rule.trend
             }
             let share = grossGrowth > 0 ? Double(c.growthBytes) / Double(grossGrowth) * 100 : 0
             let held = c.totals.heldBytes
@@ -64,16 +73,19 @@ enum LeakClassifier {
                 allocations: c.totals.allocations,
                 deallocations: c.totals.deallocations,
                 retentionPercent: retention,
-                reasons: reasons,
+                reasons: Rule.names[rules],
                 trend: c.trend
             ))
         }
-        result.sort {
-            if $0.severity != $1.severity { return $0.severity > $1.severity }
-            if $0.allocatedBytes != $1.allocatedBytes { return $0.allocatedBytes > $1.allocatedBytes }
-            return $0.component < $1.component
+        // Sort indices, not candidates: a candidate is large and moving it is
+        // what a sort of thousands of them would spend its time on.
+        let keys = result.map { (severity: $0.severity, bytes: $0.allocatedBytes) }
+        let order = result.indices.sorted { a, b in
+            if keys[a].severity != keys[b].severity { return keys[a].severity > keys[b].severity }
+            if keys[a].bytes != keys[b].bytes { return keys[a].bytes > keys[b].bytes }
+            return result[a].component < result[b].component
         }
-        return result
+        return order.map { result[$0] }
     }
 
     /// The seed's recommendation lines, in the seed's order, plus LeakHistory's own.

@@ -75,6 +75,15 @@ public final class LeakDetector: Sendable {
         /// Per component index: held bytes at the history samples where it changed.
         var checkpoints: [[Checkpoint]] = []
         var runStartMs: Int64
+        /// The last trend verdict and the window it was computed for
+        /// (oldest and newest sequence numbers, sample count).
+        var cachedTrend: (key: TrendKey, verdict: TrendVerdict)?
+    }
+
+    private struct TrendKey: Equatable {
+        var oldestSeq: Int64
+        var newestSeq: Int64
+        var count: Int
     }
 
     /// A detector with `config` and a clock (inject one in tests; nothing sleeps).
@@ -283,13 +292,19 @@ public final class LeakDetector: Sendable {
 
         let (window, baseline, references, runStartMs) = state.withLock { s in
             var window = s.samples.elements.filter { $0.tsMs >= cutoff }
-            // Stable: equal timestamps keep insertion order.
-            window = window.enumerated().sorted { ($0.element.tsMs, $0.offset) < ($1.element.tsMs, $1.offset) }.map(\.element)
-            var references: [Int: Int64] = [:]
+            // Usually already in time order; a clock that stepped back needs a
+            // stable sort (equal timestamps keep insertion order).
+            if zip(window, window.dropFirst()).contains(where: { $0.tsMs > $1.tsMs }) {
+                window = window.enumerated().sorted { ($0.element.tsMs, $0.offset) < ($1.element.tsMs, $1.offset) }.map(\.element)
+            }
+            // Indexed by component; a component born after the reference point has 0.
+            var references = [Int64](repeating: 0, count: handles.count)
             if let b = s.baseline {
-                references = b.componentBytes
+                for (index, bytes) in b.componentBytes where index < references.count { references[index] = bytes }
             } else if let oldest = window.first {
-                for i in s.checkpoints.indices { references[i] = Self.value(s.checkpoints[i], atSeq: oldest.seq) }
+                for i in s.checkpoints.indices where i < references.count {
+                    references[i] = Self.value(s.checkpoints[i], atSeq: oldest.seq)
+                }
             }
             return (window, s.baseline, references, s.runStartMs)
         }
@@ -305,15 +320,27 @@ public final class LeakDetector: Sendable {
 
         var trend: TrendVerdict?
         if window.count >= config.trendMinSamples {
-            let points = window.map { TrendPoint(tMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID) }
-            trend = TrendAnalyzer(config: config).verdict(for: points, runStarts: [1: runStartMs])
+            // The verdict depends only on the samples in the window: reuse it
+            // until a sample arrives or leaves.
+            let key = TrendKey(oldestSeq: window.map(\.seq).min() ?? 0, newestSeq: window.map(\.seq).max() ?? 0, count: window.count)
+            if let cached = state.withLock({ $0.cachedTrend }), cached.key == key {
+                trend = cached.verdict
+            } else {
+                let points = window.map { TrendPoint(tMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID) }
+                let verdict = TrendAnalyzer(config: config).verdict(for: points, runStarts: [1: runStartMs])
+                state.withLock { $0.cachedTrend = (key, verdict) }
+                trend = verdict
+            }
         }
 
-        let figures = handles.map { h -> ComponentFigures in
+        // Only growing components can be candidates or count in the growth shares.
+        var figures: [ComponentFigures] = []
+        for h in handles {
             let totals = h.totals
+            let growth = totals.heldBytes - references[h.index]
+            guard growth > 0 else { continue }
             let age = totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0
-            return ComponentFigures(name: h.name, kind: h.kind, totals: totals,
-                                    growthBytes: totals.heldBytes - (references[h.index] ?? 0), ageSecs: age, trend: nil)
+            figures.append(ComponentFigures(name: h.name, kind: h.kind, totals: totals, growthBytes: growth, ageSecs: age, trend: nil))
         }
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentUsageBytes
         let candidates = LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .live)
