@@ -29,6 +29,9 @@ struct IngestCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Events per transaction.", valueName: "n"))
     var batch = 10_000
 
+    @Flag(help: "After each committed batch, print 'committed N' (the events durable so far) on standard output.")
+    var commitLines = false
+
     func validate() throws {
         guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000.") }
     }
@@ -72,6 +75,7 @@ struct IngestCommand: ParsableCommand {
             rejected += result.rejected
             pending.removeAll(keepingCapacity: true)
             pendingLines.removeAll(keepingCapacity: true)
+            if commitLines { FileHandle.standardOutput.write(Data("committed \(stored)\n".utf8)) }
             if showProgress { FileHandle.standardError.write(Data("\r  stored \(stored) events".utf8)) }
         }
         var lineNumber = 0

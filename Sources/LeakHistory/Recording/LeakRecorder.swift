@@ -79,7 +79,7 @@ public final class LeakRecorder: Sendable {
         self.now = now
         detector = LeakDetector(config: config, now: now)
 
-        let store = try HistoryStore(path: path, logger: logger)
+        let store = try HistoryStore(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, logger: logger)
         let startMs = UnixTime.milliseconds(now())
         do {
             let (sourceID, runID, baseline) = try store.db.inTransaction {

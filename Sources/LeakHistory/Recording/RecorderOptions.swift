@@ -13,6 +13,9 @@ public struct RecorderOptions: Sendable {
     public var rollupIntervalSecs: Double = 60
     /// Seconds between applications of the file's retention policy; 0 never prunes.
     public var pruneIntervalSecs: Double = 3600
+    /// How long a write waits for another writer of the file before it fails
+    /// (and the flush is retried later).
+    public var busyTimeoutMilliseconds: Int32 = 5_000
     /// The process this run records, if known.
     public var pid: Int64? = nil
     public var command: String? = nil

@@ -84,11 +84,13 @@ final class HistoryStore {
     private var componentIDs: [String: Int64] = [:]
 
     /// Opens (creating when `create`) and migrates the database at `path`.
-    init(path: String, create: Bool = true, logger: Logger) throws {
+    init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, logger: Logger) throws {
         if !create && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
             throw InputError(field: "db", message: "no database at '\(path)'")
         }
-        db = try Database(path: path, logger: logger)
+        var configuration = Database.Configuration()
+        configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
+        db = try Database(path: path, configuration: configuration, logger: logger)
         do {
             let applied = try DatabaseMigrator(migrations: EmbeddedMigrations.all, applicationID: Self.applicationID).migrate(db)
             if !applied.isEmpty {
