@@ -13,6 +13,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
     ],
     targets: [
         // The system SQLite library (Debian: libsqlite3-dev), nothing more.
@@ -44,10 +46,20 @@ let package = Package(
             ],
             plugins: ["EmbedSQLPlugin"]
         ),
+        // The HTTP server and dashboard; the LeakHistory library stays free of Hummingbird.
+        .target(
+            name: "LeakHistoryServer",
+            dependencies: [
+                "LeakHistory",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
         .executableTarget(
             name: "LeakHistoryCLI",
             dependencies: [
                 "LeakHistory",
+                "LeakHistoryServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -66,6 +78,15 @@ let package = Package(
         .testTarget(
             name: "SQLiteStoreTests",
             dependencies: ["SQLiteStore"]
+        ),
+        .testTarget(
+            name: "LeakHistoryServerTests",
+            dependencies: [
+                "LeakHistoryServer",
+                "LeakHistory",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "Yams", package: "Yams"),
+            ]
         ),
         .testTarget(
             name: "LeakHistoryTests",

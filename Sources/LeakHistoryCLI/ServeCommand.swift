@@ -1,0 +1,108 @@
+import ArgumentParser
+import Foundation
+import LeakHistory
+import LeakHistoryServer
+import Logging
+
+/// `leak-history serve`: the HTTP API, `/metrics` and the dashboard on a database.
+///
+/// ```sh
+/// leak-history serve --db leaks.sqlite                      # http://127.0.0.1:8080/
+/// LEAK_HISTORY_TOKEN=$(openssl rand -hex 32) leak-history serve --host 0.0.0.0 --port 9090
+/// ```
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the HTTP API, Prometheus metrics and the dashboard for a database.",
+        discussion: """
+            Binds 127.0.0.1 unless told otherwise. With a token (--token or $LEAK_HISTORY_TOKEN), \
+            POST and DELETE requests need 'Authorization: Bearer <token>'; GETs stay open. Binding \
+            an address other than loopback without a token is refused unless --allow-unauthenticated \
+            is given. The database is created (mode 0600) when missing. SIGINT or SIGTERM stops \
+            the server gracefully: requests in flight are answered, then the database is closed.
+            """
+    )
+
+    @OptionGroup var database: DatabaseOptions
+    @OptionGroup var detection: DetectionOptions
+
+    @Option(help: "The address to listen on.")
+    var host = "127.0.0.1"
+
+    @Option(help: "The port to listen on (0: any free port, printed at start).")
+    var port = 8080
+
+    @Option(help: ArgumentHelp("Require this bearer token on writes (default: $LEAK_HISTORY_TOKEN). Prefer the variable: options show in `ps`.",
+                               valueName: "token"))
+    var token: String?
+
+    @Flag(help: "Allow a non-loopback --host without a token (only on a network you trust).")
+    var allowUnauthenticated = false
+
+    @Option(help: "The source of requests and event lines that name none.")
+    var source = "default"
+
+    @Option(help: ArgumentHelp("The window /metrics computes each source's figures over.", valueName: "duration"))
+    var metricsWindow = "10m"
+
+    @Option(help: ArgumentHelp("Largest request body accepted, in MiB.", valueName: "mb"))
+    var maxBodyMb = 8
+
+    @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
+    var logLevel = "info"
+
+    func validate() throws {
+        guard Logger.Level(rawValue: logLevel) != nil else {
+            throw ValidationError("--log-level must be one of trace, debug, info, notice, warning, error, critical.")
+        }
+        guard (1...1024).contains(maxBodyMb) else { throw ValidationError("--max-body-mb must be between 1 and 1024.") }
+        do {
+            try serverConfiguration().validate()
+        } catch let error as ServerConfigurationError {
+            throw ValidationError(error.message)
+        } catch let error as InputError {
+            throw ValidationError("--\(error.field.replacingOccurrences(of: "_", with: "-")): \(error.message)")
+        } catch let error as ConfigurationError {
+            throw ValidationError("\(error)")
+        }
+    }
+
+    /// The settings in force: options, then the environment, then defaults.
+    func serverConfiguration() throws -> ServerConfiguration {
+        var configuration = ServerConfiguration(databasePath: database.path)
+        configuration.host = host
+        configuration.port = port
+        let environmentToken = ProcessInfo.processInfo.environment["LEAK_HISTORY_TOKEN"].flatMap { $0.isEmpty ? nil : $0 }
+        configuration.token = token ?? environmentToken
+        configuration.allowUnauthenticated = allowUnauthenticated
+        configuration.defaultSource = source
+        configuration.detection = try detection.config()
+        configuration.metricsWindowMs = try DurationText.milliseconds(metricsWindow, field: "metrics_window")
+        configuration.maxBodyBytes = maxBodyMb << 20
+        return configuration
+    }
+
+    func run() async throws {
+        let configuration = try failing { try serverConfiguration() }
+        var logger = Logger(label: "leak-history.serve", factory: { StreamLogHandler.standardError(label: $0) })
+        logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
+        let database = try failing {
+            try HistoryDatabase(path: configuration.databasePath, readerConnections: configuration.readerConnections, logger: logger)
+        }
+        let urlHost = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+        let app = try failing {
+            try buildApplication(configuration, database: database, logger: logger, onServerRunning: { port in
+                // On stdout, unbuffered: scripts that start the server with --port 0 read the port from this line.
+                let line = "leak-history serve: listening on http://\(urlHost):\(port)/ (database \(configuration.databasePath))\n"
+                FileHandle.standardOutput.write(Data(line.utf8))
+            })
+        }
+        do {
+            try await app.runService()
+        } catch {
+            await database.close()
+            throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) stopped: \(error)")
+        }
+        await database.close()
+    }
+}

@@ -1,0 +1,74 @@
+import Foundation
+import Hummingbird
+import LeakHistory
+import Logging
+
+/// Builds the LeakHistory HTTP application on an open database.
+///
+/// ```swift
+/// let database = try HistoryDatabase(path: configuration.databasePath, logger: logger)
+/// let app = try buildApplication(configuration, database: database, logger: logger)
+/// try await app.runService()      // until SIGINT or SIGTERM
+/// await database.close()
+/// ```
+///
+/// The caller owns the database: it outlives the application and is closed
+/// once `runService()` has returned, after the last request was answered.
+public func buildApplication(
+    _ configuration: ServerConfiguration,
+    database: HistoryDatabase,
+    logger: Logger,
+    now: @escaping @Sendable () -> Date = { Date() },
+    onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
+) throws -> some ApplicationProtocol {
+    try configuration.validate()
+    let resources = ServerResources(configuration: configuration, database: database, logger: logger, now: now)
+    let router = buildRouter(resources)
+    return Application(
+        router: router,
+        configuration: ApplicationConfiguration(
+            address: .hostname(configuration.host, port: configuration.port),
+            serverName: "leak-history"
+        ),
+        onServerRunning: { channel in
+            let port = channel.localAddress?.port ?? configuration.port
+            logger.info("serving", metadata: [
+                "http.host": "\(configuration.host)", "http.port": "\(port)", "db.path": "\(configuration.databasePath)",
+                "auth": "\(configuration.token == nil ? "none" : "bearer token for writes")",
+            ])
+            await onServerRunning(port)
+        },
+        logger: logger
+    )
+}
+
+/// The router with every LeakHistory route and middleware.
+public func buildRouter(_ resources: ServerResources) -> Router<ServerRequestContext> {
+    buildRoutes(resources).router
+}
+
+/// The routes, with the list of what was registered (for the OpenAPI check).
+///
+/// Middleware order, outermost first: request metrics (they see the final
+/// status), JSON errors (every failure becomes `{"error": …}`), then the
+/// bearer token on writes when one is configured.
+public func buildRoutes(_ resources: ServerResources) -> RouteTable<ServerRequestContext> {
+    let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
+    let index = RouteIndex()
+    router.add(middleware: RequestMetricsMiddleware(metrics: resources.metrics))
+    router.add(middleware: JSONErrorMiddleware(maxBodyBytes: resources.configuration.maxBodyBytes, routes: index))
+    router.add(middleware: LogRequestsMiddleware(.debug))
+    if let token = resources.configuration.token {
+        router.add(middleware: BearerTokenMiddleware(token: token))
+    }
+    let routes = RouteTable(router: router, index: index)
+    DashboardController().addRoutes(to: routes)
+    HealthController(resources: resources).addRoutes(to: routes)
+    MetricsController(resources: resources).addRoutes(to: routes)
+    LeaksController(resources: resources).addRoutes(to: routes)
+    EventsController(resources: resources).addRoutes(to: routes)
+    BaselineController(resources: resources).addRoutes(to: routes)
+    TrendController(resources: resources).addRoutes(to: routes)
+    ExportController(resources: resources).addRoutes(to: routes)
+    return routes
+}

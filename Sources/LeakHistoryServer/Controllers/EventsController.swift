@@ -1,0 +1,104 @@
+import Foundation
+import Hummingbird
+import LeakHistory
+
+/// `POST /api/v1/memory/events`: the events of `leak-history ingest`, as
+/// NDJSON (one object per line) or a JSON array, stored all or nothing.
+///
+/// ```sh
+/// curl --data-binary @events.ndjson -H 'Content-Type: application/x-ndjson' \
+///      http://127.0.0.1:8080/api/v1/memory/events?source=api
+/// ```
+///
+/// Any bad line refuses the whole body with a 400 that lists each bad line;
+/// nothing of it is written.
+struct EventsController<Context: RequestContext> {
+    let resources: ServerResources
+
+    /// How many bad lines a 400 lists; `error_count` gives the total.
+    static var maxListedErrors: Int { 100 }
+
+    func addRoutes(to routes: RouteTable<Context>) {
+        routes.post("/api/v1/memory/events", use: post)
+    }
+
+    @Sendable func post(_ request: Request, context: Context) async throws -> StoredResponse {
+        let query = try QueryParameters(request, allowed: ["source"])
+        let source = try query.source(default: resources.configuration.defaultSource)
+        let limit = resources.configuration.maxBodyBytes
+        let contentType = request.headers[.contentType]?.lowercased() ?? ""
+        if contentType.hasPrefix("multipart/") {
+            throw APIError(.unsupportedMediaType,
+                           "content-type: '\(contentType)' is not accepted; send NDJSON or a JSON array as the body, e.g. curl --data-binary @events.ndjson -H 'Content-Type: application/x-ndjson'")
+        }
+        // curl sends this type unless told otherwise; the body is still ours to
+        // read, but `curl -d` also strips the newlines between NDJSON lines.
+        let curlHint = contentType.hasPrefix("application/x-www-form-urlencoded")
+            ? " (if you used curl -d, it removed the newlines: use --data-binary)" : ""
+        if let length = request.headers[.contentLength].flatMap({ Int($0) }), length > limit {
+            throw APIError(.contentTooLarge, "body: \(length) bytes is larger than the \(limit)-byte limit; send the events in several requests")
+        }
+        let body = Data(try await request.body.collect(upTo: limit).readableBytesView)
+        let now = resources.nowMs()
+        let metrics = resources.metrics
+        let started = ContinuousClock.now
+        let outcome = try await resources.database.write { writer -> IngestOutcome in
+            let decoded = EventDecoder(defaultSource: source, nowMs: now).decodeAll(body)
+            guard decoded.errors.isEmpty else { return .refused(decoded.errors) }
+            guard !decoded.events.isEmpty else { return .empty }
+            do {
+                let result = try writer.ingest(decoded.events, atomic: true, lines: Self.eventLines(body, count: decoded.events.count))
+                return .stored(result.stored)
+            } catch let error as InputError {
+                return .refused([error])
+            }
+        }
+        switch outcome {
+        case .stored(let count):
+            let elapsed = started.duration(to: .now)
+            metrics.recordIngest(stored: count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+            context.logger.debug("stored events", metadata: ["events.stored": "\(count)", "events.source": "\(source)"])
+            return StoredResponse(stored: count)
+        case .empty:
+            metrics.recordRejectedIngest()
+            throw APIError(.badRequest, "body: no events; send NDJSON (one JSON object per line) or a JSON array")
+        case .refused(let errors):
+            metrics.recordRejectedIngest()
+            let sorted = errors.sorted { ($0.line ?? 0) < ($1.line ?? 0) }
+            let first = sorted[0]
+            let summary = errors.count == 1
+                ? "\(first); nothing was stored\(curlHint)"
+                : "\(errors.count) bad lines (first: \(first)); nothing was stored\(curlHint)"
+            throw APIError(.badRequest, summary, errors: sorted.prefix(Self.maxListedErrors).map(APIError.LineError.init),
+                           errorCount: errors.count)
+        }
+    }
+
+    private enum IngestOutcome: Sendable {
+        case stored(Int)
+        case empty
+        case refused([InputError])
+    }
+
+    /// The line (NDJSON) or element (array) number of each decoded event, so
+    /// an error the store raises names the line it came from. Only called
+    /// when every line decoded, so the events are exactly the non-blank lines
+    /// (or the elements) in order.
+    static func eventLines(_ body: Data, count: Int) -> [Int] {
+        let firstByte = body.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
+        if firstByte == UInt8(ascii: "[") { return (0..<count).map { $0 + 1 } }
+        var lines: [Int] = []
+        lines.reserveCapacity(count)
+        var number = 0
+        for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
+            number += 1
+            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append(number) }
+        }
+        return lines.count == count ? lines : (0..<count).map { $0 + 1 }
+    }
+}
+
+/// `{"stored": N}`: how many events a POST committed.
+struct StoredResponse: ResponseEncodable, Sendable {
+    var stored: Int
+}

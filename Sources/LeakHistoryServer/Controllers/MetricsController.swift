@@ -1,0 +1,126 @@
+import Foundation
+import Hummingbird
+import LeakHistory
+
+/// `GET /metrics`: Prometheus text exposition of every source's memory and
+/// verdict over the metrics window, and of the server's own figures.
+///
+/// ```yaml
+/// scrape_configs:
+///   - job_name: leak-history
+///     static_configs: [{ targets: ["10.0.0.5:8080", "10.0.0.6:8080"] }]
+/// ```
+///
+/// Per source, from the same window report as `GET /api/v1/memory/leaks`:
+/// usage, baseline, each component's held bytes, the usage trend slope in
+/// bytes/s and %/hour, the verdict (0/1) and candidates per severity. A
+/// source with no sample in the window reports only its verdict (0) and
+/// zero candidates, so alerts do not fire on stale figures.
+struct MetricsController<Context: RequestContext> {
+    let resources: ServerResources
+
+    func addRoutes(to routes: RouteTable<Context>) {
+        routes.get("/metrics", use: metrics)
+    }
+
+    private struct SourceFigures: Sendable {
+        var name: String
+        var report: LeakReport
+        var components: [(name: String, kind: ComponentKind, bytes: Int64)]
+    }
+
+    private struct DatabaseFigures: Sendable {
+        var schemaVersion: Int
+        var sources: [SourceFigures]
+        var runs: Int
+        var components: Int
+    }
+
+    @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
+        _ = try QueryParameters(request, allowed: [])
+        let started = ContinuousClock.now
+        let now = resources.nowMs()
+        let window = try TimeWindow(fromMs: now - resources.configuration.metricsWindowMs, toMs: now)
+        let config = resources.configuration.detection
+        let figures = try await resources.database.read { reader -> DatabaseFigures in
+            var totals = DatabaseFigures(schemaVersion: try reader.schemaVersion, sources: [], runs: 0, components: 0)
+            for name in try reader.sources() {
+                let components = try reader.components(source: name)
+                totals.runs += try reader.runs(source: name).count
+                totals.components += components.count
+                let report = try reader.report(source: name, window: window, config: config, nowMs: now)
+                var held: [(name: String, kind: ComponentKind, bytes: Int64)] = []
+                for component in components {
+                    let samples = try reader.componentSamples(source: name, component: component.name,
+                                                              fromMs: window.fromMs, toMs: window.toMs)
+                    if let last = samples.last { held.append((component.name, component.kind, last.allocatedBytes)) }
+                }
+                totals.sources.append(SourceFigures(name: name, report: report, components: held))
+            }
+            return totals
+        }
+
+        var out = PrometheusExposition()
+        Self.writeSources(figures.sources, window: window, to: &out)
+        out.gauge("leak_history_database_size_bytes", help: "Size of the SQLite file and its write-ahead log.",
+                  value: Double(Self.fileSize(resources.database.path) + Self.fileSize(resources.database.path + "-wal")))
+        out.gauge("leak_history_database_schema_version", help: "Schema version of the database file.", value: Double(figures.schemaVersion))
+        out.gauge("leak_history_database_sources", help: "Sources in the database.", value: Double(figures.sources.count))
+        out.gauge("leak_history_database_runs", help: "Runs (process lifetimes) in the database.", value: Double(figures.runs))
+        out.gauge("leak_history_database_components", help: "Components in the database.", value: Double(figures.components))
+        resources.metrics.write(to: &out)
+        let elapsed = started.duration(to: .now)
+        out.gauge("leak_history_metrics_collect_seconds", help: "Time this scrape took to read the database.",
+                  value: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
+        return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: out.text)))
+    }
+
+    private static func writeSources(_ sources: [SourceFigures], window: TimeWindow, to out: inout PrometheusExposition) {
+        out.gauge("leak_history_metrics_window_seconds", help: "Length of the window the per-source figures are computed over.",
+                  value: Double(window.spanMs) / 1000)
+        out.declare("leak_history_usage_bytes", help: "Latest memory usage of the source in the window.", type: .gauge)
+        out.declare("leak_history_baseline_bytes", help: "Usage at the source's baseline, when one is set.", type: .gauge)
+        out.declare("leak_history_component_bytes", help: "Bytes a component held at its latest sample in the window.", type: .gauge)
+        out.declare("leak_history_usage_growth_bytes_per_second", help: "Robust (Theil-Sen) slope of usage over the window.", type: .gauge)
+        out.declare("leak_history_usage_growth_percent_per_hour", help: "Usage slope as a percent of the median usage per hour.", type: .gauge)
+        out.declare("leak_history_leak_detected", help: "1 when the window's verdict is a leak, else 0.", type: .gauge)
+        out.declare("leak_history_leak_candidates", help: "Leak candidates in the window by severity.", type: .gauge)
+        out.declare("leak_history_window_samples", help: "Usage samples in the window.", type: .gauge)
+        out.declare("leak_history_time_to_limit_seconds", help: "Seconds until the configured memory limit at the current slope.", type: .gauge)
+        for source in sources {
+            let report = source.report
+            let name = source.name
+            out.gauge("leak_history_leak_detected", help: "", labels: ["source": name], value: report.hasLeaks ? 1 : 0)
+            for severity in LeakSeverity.allCases {
+                let count = report.leakCandidates.filter { $0.severity == severity }.count
+                out.gauge("leak_history_leak_candidates", help: "", labels: ["source": name, "severity": severity.rawValue],
+                          value: Double(count))
+            }
+            out.gauge("leak_history_window_samples", help: "", labels: ["source": name], value: Double(report.sampleCount))
+            if let baseline = report.baselineBytes {
+                out.gauge("leak_history_baseline_bytes", help: "", labels: ["source": name], value: Double(baseline))
+            }
+            guard report.sampleCount > 0 else { continue }
+            out.gauge("leak_history_usage_bytes", help: "", labels: ["source": name], value: Double(report.currentBytes))
+            if let trend = report.trend, trend.status != .insufficientData {
+                out.gauge("leak_history_usage_growth_bytes_per_second", help: "", labels: ["source": name],
+                          value: trend.slopeMBPerHour * Double(ByteSize.bytesPerMB) / 3600)
+                out.gauge("leak_history_usage_growth_percent_per_hour", help: "", labels: ["source": name],
+                          value: trend.slopePercentPerHour)
+                if let secs = trend.timeToLimitSecs {
+                    out.gauge("leak_history_time_to_limit_seconds", help: "", labels: ["source": name], value: secs)
+                }
+            }
+            for component in source.components {
+                out.gauge("leak_history_component_bytes", help: "",
+                          labels: ["source": name, "component": component.name, "kind": component.kind == .counted ? "counted" : "gauge"],
+                          value: Double(component.bytes))
+            }
+        }
+    }
+
+    private static func fileSize(_ path: String) -> Int64 {
+        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
+    }
+}

@@ -1,0 +1,586 @@
+/// The dashboard served at `GET /`: one HTML page with its CSS, JavaScript
+/// and SVG charts inline, so it loads nothing but this server's JSON API and
+/// works offline.
+///
+/// It shows, for the chosen source and window: the verdict and its
+/// explanation, usage over time with the baseline and restarts marked, each
+/// component over time, the leak candidates by severity with their growth and
+/// share, and the recommendations. Window picker (1h, 24h, 7d, 30d, custom)
+/// and auto-refresh; the choice is kept in the URL fragment.
+enum DashboardPage {
+    static let html = #"""
+<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>LeakHistory</title>
+<link rel="icon" href="data:,">
+<style>
+  :root {
+    --bg: #f4f5f7; --card: #ffffff; --ink: #1d2330; --muted: #667085; --line: #e3e6eb; --grid: #eef0f3;
+    --accent: #3b5bdb; --accent-soft: rgba(59, 91, 219, 0.12);
+    --critical: #c62828; --critical-bg: #fdecea; --high: #e8590c; --high-bg: #fff0e6;
+    --medium: #b7791f; --medium-bg: #fff8e1; --low: #1c6fd1; --low-bg: #e7f1fd;
+    --ok: #2b8a3e; --ok-bg: #ebfbee;
+  }
+  * { box-sizing: border-box; }
+  body { margin: 0; background: var(--bg); color: var(--ink);
+         font: 14px/1.45 system-ui, -apple-system, "Segoe UI", Roboto, "Helvetica Neue", "DejaVu Sans", Arial, sans-serif; }
+  .num { font-variant-numeric: tabular-nums; }
+  header { position: sticky; top: 0; z-index: 5; display: flex; flex-wrap: wrap; align-items: center; gap: 10px 16px;
+           padding: 12px 24px; background: #151a26; color: #e9ecf2; }
+  header h1 { font-size: 17px; margin: 0; font-weight: 650; letter-spacing: 0.2px; display: flex; align-items: center; gap: 8px; }
+  header h1 .dot { width: 10px; height: 10px; border-radius: 50%; background: #7c8cff; box-shadow: 0 0 0 3px rgba(124,140,255,.25); }
+  header .db { color: #9aa3b5; font-size: 12px; max-width: 240px; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; }
+  header label { color: #9aa3b5; font-size: 12px; margin-right: 6px; }
+  header select, header input[type=datetime-local] { background: #232a3b; color: #e9ecf2; border: 1px solid #343d52;
+           border-radius: 6px; padding: 5px 8px; font: inherit; font-size: 13px; }
+  .group { display: flex; align-items: center; }
+  .seg { display: inline-flex; border: 1px solid #343d52; border-radius: 7px; overflow: hidden; }
+  .seg button { background: transparent; color: #c5cbd8; border: 0; padding: 6px 12px; font: inherit; font-size: 13px; cursor: pointer; }
+  .seg button + button { border-left: 1px solid #343d52; }
+  .seg button.on { background: #3b5bdb; color: #fff; }
+  .custom { display: none; gap: 6px; align-items: center; }
+  .custom.on { display: flex; }
+  .btn { background: #3b5bdb; color: #fff; border: 0; border-radius: 6px; padding: 6px 12px; font: inherit; font-size: 13px; cursor: pointer; }
+  .spacer { flex: 1; }
+  .refresh { color: #9aa3b5; font-size: 12px; display: flex; align-items: center; gap: 6px; }
+  main { padding: 18px 24px 32px; display: grid; grid-template-columns: minmax(0, 3fr) minmax(0, 2fr); gap: 16px; max-width: 1680px; margin: 0 auto; }
+  .card { background: var(--card); border: 1px solid var(--line); border-radius: 10px; padding: 16px 18px; min-width: 0; }
+  .card h2 { font-size: 13px; text-transform: uppercase; letter-spacing: .6px; color: var(--muted); margin: 0 0 10px; font-weight: 600;
+             display: flex; justify-content: space-between; align-items: baseline; gap: 12px; }
+  .card h2 small { text-transform: none; letter-spacing: 0; font-weight: 400; }
+  .wide { grid-column: 1 / -1; }
+  .verdict { display: grid; grid-template-columns: auto 1fr auto; gap: 18px; align-items: center; }
+  .badge { font-weight: 750; font-size: 20px; letter-spacing: .8px; padding: 10px 18px; border-radius: 9px; white-space: nowrap; }
+  .badge.leak { background: var(--critical-bg); color: var(--critical); border: 1px solid #f5c2c0; }
+  .badge.ok { background: var(--ok-bg); color: var(--ok); border: 1px solid #b2e4bd; }
+  .badge.none { background: #f1f3f5; color: var(--muted); border: 1px solid var(--line); }
+  .explain { font-size: 14.5px; }
+  .explain .sub { color: var(--muted); font-size: 13px; margin-top: 3px; }
+  .tiles { display: flex; gap: 10px; }
+  .tile { border: 1px solid var(--line); border-radius: 8px; padding: 7px 12px; min-width: 108px; }
+  .tile .k { color: var(--muted); font-size: 11.5px; text-transform: uppercase; letter-spacing: .4px; }
+  .tile .v { font-size: 18px; font-weight: 650; }
+  .tile .v.up { color: var(--critical); } .tile .v.down { color: var(--ok); }
+  svg { display: block; width: 100%; overflow: visible; }
+  .axis text { fill: var(--muted); font-size: 11px; }
+  .gridline { stroke: var(--grid); }
+  .empty { display: flex; align-items: center; justify-content: center; flex-direction: column; gap: 4px; color: var(--muted);
+           min-height: 180px; border: 1px dashed var(--line); border-radius: 8px; background: #fafbfc; text-align: center; padding: 16px; }
+  .empty strong { color: #475467; font-weight: 600; }
+  table { width: 100%; border-collapse: collapse; }
+  th { text-align: left; font-size: 11.5px; color: var(--muted); text-transform: uppercase; letter-spacing: .4px; font-weight: 600;
+       padding: 6px 8px; border-bottom: 1px solid var(--line); white-space: nowrap; }
+  td { padding: 8px; border-bottom: 1px solid var(--grid); vertical-align: middle; }
+  td.r, th.r { text-align: right; white-space: nowrap; }
+  .pill { display: inline-block; padding: 2px 9px; border-radius: 999px; font-size: 12px; font-weight: 650; }
+  .sev-Critical { color: var(--critical); background: var(--critical-bg); }
+  .sev-High { color: var(--high); background: var(--high-bg); }
+  .sev-Medium { color: var(--medium); background: var(--medium-bg); }
+  .sev-Low { color: var(--low); background: var(--low-bg); }
+  .share { display: flex; align-items: center; gap: 8px; min-width: 96px; }
+  td.name-cell { min-width: 150px; }
+  .scroll { overflow-x: auto; }
+  .share .bar { flex: 1; height: 7px; background: #eef0f3; border-radius: 4px; overflow: hidden; }
+  .share .bar span { display: block; height: 100%; border-radius: 4px; }
+  .comp { font-weight: 600; overflow-wrap: anywhere; }
+  .others-title { margin: 16px 0 6px; font-size: 12px; text-transform: uppercase; letter-spacing: .4px; color: var(--muted); font-weight: 600; }
+  ul.others { list-style: none; margin: 0; padding: 0; font-size: 13px; }
+  ul.others li { display: grid; grid-template-columns: minmax(90px, auto) 70px 1fr; gap: 10px; padding: 6px 0; border-top: 1px solid var(--grid); }
+  ul.others .why { color: #475467; }
+  .reasons { color: var(--muted); font-size: 12px; }
+  ul.recs { margin: 0; padding-left: 18px; } ul.recs li { margin: 4px 0; }
+  ul.checks { list-style: none; margin: 10px 0 0; padding: 0; font-size: 13px; }
+  ul.checks li { padding: 3px 0; display: flex; gap: 8px; }
+  ul.checks .mark { width: 16px; text-align: center; font-weight: 700; }
+  ul.checks .pass { color: var(--ok); } ul.checks .fail { color: var(--critical); }
+  ul.checks .name { font-weight: 600; min-width: 92px; }
+  ul.checks .detail { color: #475467; }
+  .legend { display: flex; flex-wrap: wrap; gap: 6px 14px; margin-top: 8px; font-size: 12.5px; }
+  .legend span { display: inline-flex; align-items: center; gap: 6px; }
+  .legend i { width: 14px; height: 3px; border-radius: 2px; display: inline-block; }
+  .tooltip { position: fixed; pointer-events: none; background: #151a26; color: #fff; font-size: 12px; padding: 7px 9px; border-radius: 6px;
+             box-shadow: 0 4px 14px rgba(0,0,0,.2); display: none; z-index: 10; white-space: nowrap; }
+  .banner { grid-column: 1 / -1; background: var(--critical-bg); color: var(--critical); border: 1px solid #f5c2c0; border-radius: 8px;
+            padding: 10px 14px; display: none; }
+  .banner.on { display: block; }
+  .muted { color: var(--muted); }
+  @media (max-width: 980px) { main { grid-template-columns: 1fr; } .verdict { grid-template-columns: 1fr; } .tiles { flex-wrap: wrap; } }
+</style>
+</head>
+<body>
+<header>
+  <h1><span class="dot"></span>LeakHistory</h1>
+  <span class="db" id="db" title="database"></span>
+  <div class="group"><label for="source">source</label><select id="source" aria-label="source"></select></div>
+  <div class="group">
+    <div class="seg" id="windows" role="group" aria-label="window">
+      <button data-w="1h">1h</button><button data-w="24h">24h</button><button data-w="7d">7d</button><button data-w="30d">30d</button><button data-w="custom">custom</button>
+    </div>
+  </div>
+  <div class="custom" id="custom">
+    <input type="datetime-local" id="from" aria-label="from"> <span class="muted">→</span>
+    <input type="datetime-local" id="to" aria-label="to"> <button class="btn" id="apply">Apply</button>
+  </div>
+  <span class="spacer"></span>
+  <span class="refresh"><input type="checkbox" id="auto" checked><label for="auto" style="margin:0">auto-refresh</label> <span id="updated"></span></span>
+</header>
+<main>
+  <div class="banner" id="banner" role="alert"></div>
+  <section class="card wide" id="verdict-card">
+    <div class="verdict">
+      <div class="badge none" id="badge">…</div>
+      <div class="explain"><div id="explanation">Loading…</div><div class="sub" id="explanation-sub"></div></div>
+      <div class="tiles" id="tiles"></div>
+    </div>
+  </section>
+  <section class="card">
+    <h2>Usage over time <small class="muted" id="usage-note"></small></h2>
+    <div id="usage-chart"></div>
+  </section>
+  <section class="card">
+    <h2>Leak candidates <small class="muted" id="cand-note"></small></h2>
+    <div id="candidates"></div>
+  </section>
+  <section class="card">
+    <h2>Components over time <small class="muted" id="comp-note"></small></h2>
+    <div id="components-chart"></div>
+  </section>
+  <section class="card">
+    <h2>Verdict checks &amp; recommendations</h2>
+    <ul class="recs" id="recs"></ul>
+    <ul class="checks" id="checks"></ul>
+  </section>
+</main>
+<div class="tooltip" id="tooltip"></div>
+<script>
+"use strict";
+const MiB = 1048576;
+const SEVERITY = { Critical: "#c62828", High: "#e8590c", Medium: "#b7791f", Low: "#1c6fd1" };
+const PALETTE = ["#3b5bdb", "#0c8599", "#9c36b5", "#2f9e44", "#e67700", "#5c7cfa", "#d6336c", "#495057"];
+const SVGNS = "http://www.w3.org/2000/svg";
+const REFRESH_MS = 10000;
+const state = { source: null, win: "1h", from: null, to: null, timer: null, loading: false, sources: [] };
+
+const $ = (id) => document.getElementById(id);
+function el(tag, attrs, ...children) {
+  const node = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs || {})) {
+    if (k === "class") node.className = v; else if (k === "style") node.style.cssText = v; else node.setAttribute(k, v);
+  }
+  for (const child of children) node.append(child instanceof Node ? child : document.createTextNode(String(child)));
+  return node;
+}
+function svg(tag, attrs, text) {
+  const node = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs || {})) node.setAttribute(k, v);
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+function bytes(b) {
+  if (b === null || b === undefined) return "—";
+  const a = Math.abs(b);
+  if (a >= 1024 * MiB) return (b / (1024 * MiB)).toFixed(2) + " GB";
+  if (a >= 10 * MiB) return (b / MiB).toFixed(0) + " MB";
+  if (a >= MiB) return (b / MiB).toFixed(1) + " MB";
+  if (a >= 1024) return (b / 1024).toFixed(0) + " KB";
+  return b + " B";
+}
+function signed(text, value) { return (value > 0 ? "+" : "") + text; }
+function pct(v) { return (v > 0 ? "+" : "") + v.toFixed(1) + "%"; }
+function rate(mbPerHour) {
+  const perMin = mbPerHour / 60;
+  if (Math.abs(perMin) >= 1) return signed(perMin.toFixed(1), perMin) + " MB/min";
+  return signed(mbPerHour.toFixed(1), mbPerHour) + " MB/h";
+}
+function age(secs) {
+  if (secs < 120) return secs + " s";
+  if (secs < 7200) return Math.round(secs / 60) + " min";
+  if (secs < 172800) return (secs / 3600).toFixed(1) + " h";
+  return (secs / 86400).toFixed(1) + " d";
+}
+function clockLabel(ms, span) {
+  const d = new Date(ms);
+  const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
+  if (span <= 2 * 86400000) return span <= 600000 ? d.toLocaleTimeString([], { hour12: false }) : hm;
+  return d.toLocaleDateString([], { month: "short", day: "numeric" }) + (span <= 8 * 86400000 ? " " + hm : "");
+}
+function fullTime(ms) { return new Date(ms).toLocaleString([], { hour12: false }); }
+
+function windowQuery() {
+  if (state.win === "custom" && state.from && state.to) {
+    return "from=" + encodeURIComponent(new Date(state.from).toISOString()) + "&to=" + encodeURIComponent(new Date(state.to).toISOString());
+  }
+  return "since=" + (state.win === "custom" ? "24h" : state.win);
+}
+function windowSpanMs() {
+  if (state.win === "custom" && state.from && state.to) return new Date(state.to) - new Date(state.from);
+  return { "1h": 3600e3, "24h": 86400e3, "7d": 7 * 86400e3, "30d": 30 * 86400e3 }[state.win] || 3600e3;
+}
+function bucketFor(span, target) {
+  const sizes = [1, 2, 5, 10, 15, 30, 60, 120, 300, 600, 900, 1800, 3600, 7200, 10800, 21600, 43200, 86400];
+  const wanted = Math.max(1, span / 1000 / target);
+  const s = sizes.find((x) => x >= wanted) || 86400;
+  return s % 3600 === 0 ? (s / 3600) + "h" : s % 60 === 0 ? (s / 60) + "m" : s + "s";
+}
+
+async function api(path) {
+  const response = await fetch(path, { headers: { Accept: "application/json" }, cache: "no-store" });
+  const text = await response.text();
+  let body = null;
+  try { body = text ? JSON.parse(text) : null; } catch (e) { body = null; }
+  if (!response.ok) throw new Error((body && body.error) || (response.status + " " + response.statusText));
+  return body;
+}
+
+function saveHash() {
+  const parts = ["source=" + encodeURIComponent(state.source || ""), "window=" + state.win];
+  if (state.win === "custom") parts.push("from=" + encodeURIComponent(state.from || ""), "to=" + encodeURIComponent(state.to || ""));
+  history.replaceState(null, "", "#" + parts.join("&"));
+}
+function loadHash() {
+  const params = new URLSearchParams(location.hash.slice(1));
+  if (params.get("source")) state.source = params.get("source");
+  if (["1h", "24h", "7d", "30d", "custom"].includes(params.get("window"))) state.win = params.get("window");
+  state.from = params.get("from") || null;
+  state.to = params.get("to") || null;
+}
+
+function showBanner(message) {
+  const banner = $("banner");
+  banner.textContent = message || "";
+  banner.classList.toggle("on", !!message);
+}
+
+function renderWindowButtons() {
+  for (const button of $("windows").querySelectorAll("button")) button.classList.toggle("on", button.dataset.w === state.win);
+  $("custom").classList.toggle("on", state.win === "custom");
+}
+
+async function refresh() {
+  if (state.loading) return;
+  state.loading = true;
+  try {
+    const sources = await api("/api/v1/memory/sources");
+    state.sources = sources.sources;
+    const select = $("source");
+    const names = sources.sources.map((s) => s.name);
+    if (!state.source || !names.includes(state.source)) {
+      state.source = names.includes(sources.default_source) ? sources.default_source : names[0] || null;
+    }
+    select.replaceChildren(...names.map((n) => el("option", n === state.source ? { value: n, selected: "" } : { value: n }, n)));
+    saveHash();
+    if (!state.source) { renderNoHistory(); showBanner(""); return; }
+    const source = "source=" + encodeURIComponent(state.source);
+    const span = windowSpanMs();
+    const q = windowQuery();
+    const [report, usage, baseline] = await Promise.all([
+      api("/api/v1/memory/leaks?" + source + "&" + q),
+      api("/api/v1/memory/trend?" + source + "&" + q + "&bucket=" + bucketFor(span, 240)),
+      api("/api/v1/memory/baseline?" + source),
+    ]);
+    const info = sources.sources.find((s) => s.name === state.source);
+    const componentNames = (info ? info.components : []).slice(0, 24).map((c) => c.name);
+    const series = await Promise.all(componentNames.map((name) =>
+      api("/api/v1/memory/trend?" + source + "&" + q + "&bucket=" + bucketFor(span, 160) + "&component=" + encodeURIComponent(name))
+        .then((s) => ({ name, s })).catch(() => ({ name, s: null }))));
+    renderVerdict(report, baseline.baseline);
+    renderUsage(usage, baseline.baseline);
+    const components = series.filter((x) => x.s && x.s.buckets.length);
+    renderCandidates(report, components);
+    renderComponents(components, report, usage.window);
+    renderChecks(report);
+    showBanner("");
+    $("updated").textContent = "updated " + new Date().toLocaleTimeString([], { hour12: false });
+  } catch (error) {
+    showBanner("Could not load the history: " + error.message);
+  } finally {
+    state.loading = false;
+  }
+}
+
+function renderNoHistory() {
+  $("badge").className = "badge none"; $("badge").textContent = "NO DATA";
+  $("explanation").textContent = "This database holds no history yet.";
+  $("explanation-sub").textContent = "Post events to /api/v1/memory/events, or record a process with `leak-history watch`.";
+  $("tiles").replaceChildren();
+  for (const id of ["usage-chart", "components-chart", "candidates"]) $(id).replaceChildren(emptyState("No data yet", "Nothing has been recorded in this database."));
+  $("recs").replaceChildren(); $("checks").replaceChildren();
+}
+
+function emptyState(title, text) {
+  return el("div", { class: "empty" }, el("strong", {}, title), el("span", {}, text));
+}
+
+function tile(label, value, cls) {
+  return el("div", { class: "tile" }, el("div", { class: "k" }, label), el("div", { class: "v num" + (cls ? " " + cls : "") }, value));
+}
+
+function renderVerdict(report, baseline) {
+  const badge = $("badge");
+  const trend = report.trend;
+  if (report.sample_count === 0) {
+    badge.className = "badge none"; badge.textContent = "NO DATA";
+  } else if (report.has_leaks) {
+    badge.className = "badge leak"; badge.textContent = "LEAKING";
+  } else {
+    badge.className = "badge ok"; badge.textContent = "NO LEAK";
+  }
+  let text;
+  if (report.sample_count === 0) text = "No samples of '" + state.source + "' in this window.";
+  else if (trend) text = trend.explanation.charAt(0).toUpperCase() + trend.explanation.slice(1) + ".";
+  else text = "Too few samples for a trend test (" + report.sample_count + "); the growth threshold alone decides.";
+  $("explanation").textContent = text;
+  const parts = [];
+  if (report.leak_candidates.length) parts.push(report.leak_candidates.length + " leak candidate" + (report.leak_candidates.length > 1 ? "s" : ""));
+  if (trend && trend.run_count > 1) parts.push(trend.run_count + " runs, joined at their restarts");
+  if (trend && trend.time_to_limit_secs) parts.push("memory limit in " + age(Math.round(trend.time_to_limit_secs)));
+  parts.push(fullTime(report.window_from_ms) + " → " + fullTime(report.window_to_ms));
+  $("explanation-sub").textContent = parts.join(" · ");
+  const growthClass = report.overall_growth_rate > 0.5 ? "up" : report.overall_growth_rate < -0.5 ? "down" : "";
+  const tiles = [
+    tile("current", report.sample_count ? bytes(report.current_bytes) : "—"),
+    tile("baseline", baseline ? bytes(baseline.usage_bytes) : "none"),
+    tile("growth", report.sample_count > 1 ? pct(report.overall_growth_rate) : "—", growthClass),
+    tile("slope", trend ? rate(trend.slope_mb_per_hour) : "—", trend && trend.is_leaking ? "up" : ""),
+    tile("samples", String(report.sample_count)),
+  ];
+  $("tiles").replaceChildren(...tiles);
+}
+
+function niceTicks(min, max, count) {
+  const span = max - min || 1;
+  const raw = span / count;
+  const mag = Math.pow(10, Math.floor(Math.log10(raw)));
+  const step = [1, 2, 2.5, 5, 10].map((m) => m * mag).find((s) => s >= raw) || raw;
+  const ticks = [];
+  for (let v = Math.ceil(min / step) * step; v <= max + step * 1e-9; v += step) ticks.push(v);
+  return ticks;
+}
+
+// A time chart: lines of { points: [[t, bytes]], color, width, band? }, with optional baseline and restarts.
+function timeChart(container, opts) {
+  const width = Math.max(320, container.clientWidth || 640), height = opts.height || 260;
+  const pad = { l: 62, r: 16, t: 12, b: 28 };
+  const w = width - pad.l - pad.r, h = height - pad.t - pad.b;
+  let lo = Infinity, hi = -Infinity;
+  for (const line of opts.lines) for (const p of line.points) { lo = Math.min(lo, line.band ? p[2] : p[1]); hi = Math.max(hi, line.band ? p[3] : p[1]); }
+  if (opts.baseline !== null && opts.baseline !== undefined) { lo = Math.min(lo, opts.baseline); hi = Math.max(hi, opts.baseline); }
+  const margin = (hi - lo) * 0.08 || hi * 0.05 || MiB;
+  lo = Math.max(0, lo - margin); hi = hi + margin;
+  const [t0, t1] = opts.domain;
+  const x = (t) => pad.l + ((t - t0) / Math.max(1, t1 - t0)) * w;
+  const y = (b) => pad.t + h - ((b - lo) / (hi - lo)) * h;
+  const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, height: height, role: "img", "aria-label": opts.label });
+  const axis = svg("g", { class: "axis" });
+  const unit = hi >= 10 * 1024 * MiB ? 1024 * MiB : MiB;
+  for (const v of niceTicks(lo / unit, hi / unit, 5)) {
+    const yy = y(v * unit);
+    axis.append(svg("line", { class: "gridline", x1: pad.l, x2: pad.l + w, y1: yy, y2: yy }));
+    axis.append(svg("text", { x: pad.l - 8, y: yy + 4, "text-anchor": "end" }, (Number.isInteger(v) ? v : v.toFixed(1)) + (unit === MiB ? " MB" : " GB")));
+  }
+  for (let i = 0; i <= 5; i++) {
+    const t = t0 + ((t1 - t0) * i) / 5;
+    axis.append(svg("text", { x: x(t), y: height - 8, "text-anchor": i === 0 ? "start" : i === 5 ? "end" : "middle" }, clockLabel(t, t1 - t0)));
+  }
+  root.append(axis);
+  for (const r of opts.restarts || []) {
+    root.append(svg("line", { x1: x(r), x2: x(r), y1: pad.t, y2: pad.t + h, stroke: "#98a2b3", "stroke-dasharray": "2 3" }));
+    root.append(svg("text", { x: x(r) + 4, y: pad.t + 11, fill: "#667085", "font-size": 11 }, "restart"));
+  }
+  for (const line of opts.lines) {
+    if (line.band && line.points.length > 1) {
+      const top = line.points.map((p) => `${x(p[0]).toFixed(1)},${y(p[3]).toFixed(1)}`);
+      const bottom = line.points.slice().reverse().map((p) => `${x(p[0]).toFixed(1)},${y(p[2]).toFixed(1)}`);
+      root.append(svg("path", { d: "M" + top.concat(bottom).join("L") + "Z", fill: line.color, "fill-opacity": 0.12, stroke: "none" }));
+    }
+    const d = line.points.map((p, i) => (i ? "L" : "M") + x(p[0]).toFixed(1) + "," + y(p[1]).toFixed(1)).join("");
+    root.append(svg("path", { class: line.cls || "series", d: line.points.length === 1 ? d + "h1" : d, fill: "none", stroke: line.color,
+                              "stroke-width": line.width || 2, "stroke-linejoin": "round", "stroke-linecap": "round" }));
+  }
+  if (opts.baseline !== null && opts.baseline !== undefined) {
+    const yy = y(opts.baseline);
+    root.append(svg("line", { class: "baseline", x1: pad.l, x2: pad.l + w, y1: yy, y2: yy, stroke: "#2b8a3e", "stroke-width": 1.5, "stroke-dasharray": "6 4" }));
+    root.append(svg("text", { x: pad.l + 6, y: yy - 5, fill: "#2b8a3e", "font-size": 11.5, "font-weight": 600 }, "baseline " + bytes(opts.baseline)));
+  }
+  if (opts.hover) {
+    const cursor = svg("line", { y1: pad.t, y2: pad.t + h, stroke: "#344054", "stroke-width": 1, visibility: "hidden" });
+    const hit = svg("rect", { x: pad.l, y: pad.t, width: w, height: h, fill: "transparent" });
+    root.append(cursor, hit);
+    const tip = $("tooltip");
+    hit.addEventListener("mousemove", (event) => {
+      const box = root.getBoundingClientRect();
+      const t = t0 + ((event.clientX - box.left) * (width / box.width) - pad.l) / w * (t1 - t0);
+      const found = opts.hover(t);
+      if (!found) { tip.style.display = "none"; cursor.setAttribute("visibility", "hidden"); return; }
+      cursor.setAttribute("x1", x(found.t)); cursor.setAttribute("x2", x(found.t)); cursor.setAttribute("visibility", "visible");
+      tip.textContent = found.text; tip.style.display = "block";
+      tip.style.left = Math.min(event.clientX + 14, window.innerWidth - tip.offsetWidth - 8) + "px";
+      tip.style.top = (event.clientY + 14) + "px";
+    });
+    hit.addEventListener("mouseleave", () => { tip.style.display = "none"; cursor.setAttribute("visibility", "hidden"); });
+  }
+  container.replaceChildren(root);
+}
+
+function renderUsage(series, baseline) {
+  const container = $("usage-chart");
+  const buckets = series.buckets;
+  $("usage-note").textContent = buckets.length ? buckets.length + " buckets of " + age(series.bucket_ms / 1000) + " · " + series.resolution + " data" : "";
+  if (!buckets.length) {
+    container.replaceChildren(emptyState("No data in this window", "No usage samples of '" + state.source + "' between " +
+      fullTime(series.window.from_ms) + " and " + fullTime(series.window.to_ms) + ". Try a longer window."));
+    return;
+  }
+  const half = series.bucket_ms / 2;
+  const points = buckets.map((b) => [b.start_ms + half, b.mean_bytes, b.min_bytes, b.max_bytes]);
+  const restarts = [];
+  for (let i = 1; i < buckets.length; i++) if (buckets[i].run_id !== buckets[i - 1].run_id) restarts.push(buckets[i].start_ms);
+  const leaking = series.verdict && series.verdict.is_leaking;
+  timeChart(container, {
+    label: "memory usage over time", domain: [series.window.from_ms, series.window.to_ms], height: 270, restarts,
+    baseline: baseline ? baseline.usage_bytes : null,
+    lines: [{ points, color: leaking ? "#c62828" : "#3b5bdb", width: 2.2, band: true, cls: "series usage-line" }],
+    hover: (t) => {
+      let best = null;
+      for (const b of buckets) if (!best || Math.abs(b.start_ms + half - t) < Math.abs(best.start_ms + half - t)) best = b;
+      if (!best) return null;
+      return { t: best.start_ms + half, text: fullTime(best.start_ms) + "  mean " + bytes(best.mean_bytes) + "  min " + bytes(best.min_bytes) +
+               "  max " + bytes(best.max_bytes) + "  (" + best.count + " samples)" };
+    },
+  });
+}
+
+function renderCandidates(report, components) {
+  const container = $("candidates");
+  const candidates = report.leak_candidates;
+  const counts = {};
+  for (const c of candidates) counts[c.severity] = (counts[c.severity] || 0) + 1;
+  $("cand-note").textContent = ["Critical", "High", "Medium", "Low"].filter((s) => counts[s]).map((s) => counts[s] + " " + s).join(" · ");
+  const parts = [];
+  if (!candidates.length) {
+    parts.push(emptyState(report.sample_count ? "✓ No leak candidates in this window" : "No data in this window",
+      report.sample_count ? "No component grows in a way that looks like a leak." : "Nothing was recorded for '" + state.source + "' in this window."));
+  } else {
+    const head = el("tr", {}, el("th", {}, "Severity"), el("th", {}, "Component"), el("th", { class: "r" }, "Held"),
+      el("th", { class: "r" }, "Growth"), el("th", { title: "share of all components' growth" }, "Share"));
+    const rows = candidates.map((c) => {
+      const share = Math.max(0, Math.min(100, c.growth_rate));
+      const facts = [(c.reasons || []).join(", ")];
+      if (c.trend) facts.push(rate(c.trend.slope_mb_per_hour));
+      if (c.allocations !== undefined && c.allocations !== null) facts.push(c.net_allocations + " net allocs");
+      facts.push("age " + age(c.age_secs));
+      return el("tr", {},
+        el("td", {}, el("span", { class: "pill sev-" + c.severity }, c.severity)),
+        el("td", { class: "name-cell" }, el("div", { class: "comp" }, c.component), el("div", { class: "reasons" }, facts.join(" · "))),
+        el("td", { class: "r num" }, bytes(c.allocated_bytes)),
+        el("td", { class: "r num" }, signed(bytes(c.growth_bytes), c.growth_bytes)),
+        el("td", {}, el("div", { class: "share" }, el("div", { class: "bar" }, el("span", { style: "width:" + share.toFixed(1) + "%;background:" + SEVERITY[c.severity] })),
+          el("span", { class: "num" }, c.growth_rate.toFixed(1) + "%"))));
+    });
+    parts.push(el("div", { class: "scroll" }, el("table", {}, el("thead", {}, head), el("tbody", {}, ...rows))));
+  }
+  // The components that were not flagged, with the reason their own trend gave.
+  const flagged = new Set(candidates.map((c) => c.component));
+  const others = components.filter((item) => !flagged.has(item.name));
+  if (others.length) {
+    parts.push(el("div", { class: "others-title" }, "Not flagged"));
+    parts.push(el("ul", { class: "others" }, ...others.map((item) => {
+      const buckets = item.s.buckets;
+      const verdict = item.s.verdict;
+      return el("li", {}, el("span", { class: "comp" }, item.name), el("span", { class: "muted num" }, bytes(buckets[buckets.length - 1].last_bytes)),
+        el("span", { class: "why" }, verdict ? verdict.explanation : "too few samples for a trend"));
+    })));
+  }
+  container.replaceChildren(...parts);
+}
+
+function renderComponents(list, report, window) {
+  const container = $("components-chart");
+  if (!list.length) {
+    $("comp-note").textContent = "";
+    container.replaceChildren(emptyState("No components in this window", "This source recorded no component samples between " +
+      fullTime(window.from_ms) + " and " + fullTime(window.to_ms) + "."));
+    return;
+  }
+  const severity = {};
+  for (const c of report.leak_candidates) severity[c.component] = c.severity;
+  const last = (s) => s.buckets[s.buckets.length - 1].mean_bytes;
+  list.sort((a, b) => (severity[b.name] ? 1 : 0) - (severity[a.name] ? 1 : 0) || last(b.s) - last(a.s));
+  const shown = list.slice(0, 8);
+  $("comp-note").textContent = list.length > shown.length ? "largest " + shown.length + " of " + list.length : list.length + " component" + (list.length > 1 ? "s" : "");
+  const lines = shown.map((item, i) => {
+    const half = item.s.bucket_ms / 2;
+    return { points: item.s.buckets.map((b) => [b.start_ms + half, b.mean_bytes]), color: severity[item.name] ? SEVERITY[severity[item.name]] : PALETTE[i % PALETTE.length],
+             width: severity[item.name] ? 2.6 : 1.6, cls: "series component-line" };
+  });
+  const chart = el("div", {});
+  container.replaceChildren(chart);
+  timeChart(chart, { label: "components over time", domain: [window.from_ms, window.to_ms], height: 230, lines });
+  const legend = el("div", { class: "legend" }, ...shown.map((item, i) => el("span", {},
+    el("i", { style: "background:" + lines[i].color }), el("span", { class: "comp" }, item.name),
+    el("span", { class: "muted num" }, bytes(item.s.buckets[item.s.buckets.length - 1].last_bytes)),
+    ...(severity[item.name] ? [el("span", { class: "pill sev-" + severity[item.name] }, severity[item.name])] : []))));
+  container.append(legend);
+}
+
+function renderChecks(report) {
+  $("recs").replaceChildren(...report.recommendations.map((r) => el("li", {}, r)));
+  const trend = report.trend;
+  $("checks").replaceChildren(...(trend ? trend.checks.map((c) => el("li", {},
+    el("span", { class: "mark " + (c.passed ? "pass" : "fail") }, c.passed ? "✓" : "✗"),
+    el("span", { class: "name" }, c.name.replace("_", " ")), el("span", { class: "detail" }, c.detail))) : []));
+}
+
+function schedule() {
+  clearInterval(state.timer);
+  if ($("auto").checked) state.timer = setInterval(refresh, REFRESH_MS);
+}
+
+function toLocalInput(ms) {
+  const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60000);
+  return d.toISOString().slice(0, 16);
+}
+
+function init() {
+  loadHash();
+  renderWindowButtons();
+  if (state.win === "custom") {
+    $("from").value = state.from || toLocalInput(Date.now() - 86400e3);
+    $("to").value = state.to || toLocalInput(Date.now());
+  }
+  api("/health").then((h) => { $("db").textContent = h.database; $("db").title = "database " + h.database + " · schema " + h.schema_version; }).catch(() => {});
+  $("windows").addEventListener("click", (event) => {
+    const w = event.target.dataset && event.target.dataset.w;
+    if (!w) return;
+    state.win = w;
+    if (w === "custom") {
+      $("from").value = state.from || toLocalInput(Date.now() - 86400e3);
+      $("to").value = state.to || toLocalInput(Date.now());
+      renderWindowButtons();
+      return;
+    }
+    renderWindowButtons();
+    refresh();
+  });
+  $("apply").addEventListener("click", () => {
+    if (!$("from").value || !$("to").value) { showBanner("Pick both a start and an end for the custom window."); return; }
+    if (new Date($("from").value) > new Date($("to").value)) { showBanner("The custom window starts after it ends."); return; }
+    state.from = $("from").value; state.to = $("to").value;
+    refresh();
+  });
+  $("source").addEventListener("change", (event) => { state.source = event.target.value; refresh(); });
+  $("auto").addEventListener("change", schedule);
+  let resizeTimer = null;
+  window.addEventListener("resize", () => { clearTimeout(resizeTimer); resizeTimer = setTimeout(refresh, 250); });
+  refresh();
+  schedule();
+}
+init();
+</script>
+</body>
+</html>
+"""#
+}

@@ -1,0 +1,915 @@
+/// The OpenAPI 3.0 description of the HTTP API, served at `GET /openapi.yaml`.
+///
+/// ```sh
+/// curl http://127.0.0.1:8080/openapi.yaml > leak-history.yaml
+/// ```
+///
+/// A test keeps it true: its paths and methods must be exactly the routes
+/// the router registers, and real responses must match its schemas (which
+/// forbid undocumented fields).
+public enum OpenAPIDocument {
+    public static let yaml = #"""
+openapi: 3.0.3
+info:
+  title: LeakHistory
+  version: "1"
+  description: |
+    The memory history of one or more processes, kept in a SQLite file, and the
+    verdict on whether, where and how fast memory leaks over any window of it.
+    JSON bodies use snake_case. Every error is a 4xx or 5xx with a JSON body
+    `{"error": "<what is wrong>"}`. Sizes are bytes; "MB" fields are MiB.
+    Times are Unix milliseconds or ISO-8601. When the server runs with a token,
+    POST and DELETE need `Authorization: Bearer <token>`; GETs stay open.
+servers:
+  - url: http://127.0.0.1:8080
+tags:
+  - name: memory
+  - name: operations
+paths:
+  /:
+    get:
+      tags: [operations]
+      summary: The dashboard, a self-contained HTML page.
+      operationId: dashboard
+      responses:
+        "200":
+          description: The page.
+          content:
+            text/html:
+              schema:
+                type: string
+  /health:
+    get:
+      tags: [operations]
+      summary: Whether the database can be read.
+      operationId: health
+      responses:
+        "200":
+          description: The database answers.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Health"
+        "503":
+          description: The database cannot be read; `error` says why.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Health"
+  /openapi.yaml:
+    get:
+      tags: [operations]
+      summary: This document.
+      operationId: openAPI
+      responses:
+        "200":
+          description: OpenAPI 3.0 YAML.
+          content:
+            application/yaml:
+              schema:
+                type: string
+  /metrics:
+    get:
+      tags: [operations]
+      summary: Prometheus text exposition (format 0.0.4).
+      description: |
+        Per source, over the server's metrics window (10 minutes unless set):
+        leak_history_usage_bytes, leak_history_baseline_bytes,
+        leak_history_component_bytes{component,kind},
+        leak_history_usage_growth_bytes_per_second,
+        leak_history_usage_growth_percent_per_hour,
+        leak_history_leak_detected (0/1),
+        leak_history_leak_candidates{severity}, leak_history_window_samples,
+        leak_history_time_to_limit_seconds. The server's own:
+        leak_history_database_size_bytes, _schema_version, _sources, _runs,
+        _components, leak_history_http_requests_total{route,method,status},
+        leak_history_http_request_duration_seconds (histogram),
+        leak_history_ingest_duration_seconds (histogram),
+        leak_history_ingested_events_total, leak_history_ingest_rejected_total.
+      operationId: metrics
+      responses:
+        "200":
+          description: The metrics.
+          content:
+            text/plain:
+              schema:
+                type: string
+  /api/v1/memory/leaks:
+    get:
+      tags: [memory]
+      summary: The leak report of a source over a window of its history.
+      description: |
+        The seed's report, key for key (`baseline_mb` is null without a
+        baseline), plus LeakHistory's fields. Without a window, the last
+        `time_window_secs` (10 minutes) before now.
+      operationId: leaks
+      parameters:
+        - $ref: "#/components/parameters/since"
+        - $ref: "#/components/parameters/from"
+        - $ref: "#/components/parameters/to"
+        - $ref: "#/components/parameters/source"
+      responses:
+        "200":
+          description: The report.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/LeakReport"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
+  /api/v1/memory/sources:
+    get:
+      tags: [memory]
+      summary: The sources the database holds.
+      operationId: sources
+      responses:
+        "200":
+          description: The sources, sorted by name.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Sources"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+  /api/v1/memory/events:
+    post:
+      tags: [memory]
+      summary: Store events, all or nothing.
+      description: |
+        NDJSON (one JSON object per line, blank lines skipped) or a JSON array
+        of the same objects. Each object is exactly one of: a snapshot
+        (`usage_bytes`), an allocation (`component`, `alloc_bytes`), a
+        deallocation (`component`, `dealloc_bytes`), a gauge sample
+        (`component`, `allocated_bytes`), or an event (`"event": "restart"`
+        or `"event": "baseline"`, optionally with `usage_bytes`). `ts_ms`
+        defaults to now; `source` to the `source` parameter. Any bad line
+        refuses the whole body with 400, listing each bad line; nothing is
+        written. Sizes are 0 to 1 PiB; names are 1 to 256 bytes without
+        control characters; timestamps lie in 2000–2200.
+      operationId: postEvents
+      security:
+        - bearer: []
+        - {}
+      parameters:
+        - $ref: "#/components/parameters/source"
+      requestBody:
+        required: true
+        content:
+          application/x-ndjson:
+            schema:
+              type: string
+            example: |
+              {"ts_ms": 1764000000000, "usage_bytes": 104857600}
+              {"ts_ms": 1764000000500, "component": "cache", "alloc_bytes": 4096}
+          application/json:
+            schema:
+              type: array
+              minItems: 1
+              items:
+                $ref: "#/components/schemas/Event"
+      responses:
+        "200":
+          description: Every event was stored.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Stored"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "413":
+          $ref: "#/components/responses/TooLarge"
+        "415":
+          $ref: "#/components/responses/UnsupportedMediaType"
+  /api/v1/memory/baseline:
+    get:
+      tags: [memory]
+      summary: The baseline in force for a source.
+      operationId: getBaseline
+      parameters:
+        - $ref: "#/components/parameters/source"
+      responses:
+        "200":
+          description: The baseline, or null.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/BaselineState"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
+    post:
+      tags: [memory]
+      summary: Set the baseline now.
+      description: |
+        To `usage_bytes` or `usage_mb` when given, else to the source's latest
+        stored usage (the source must then exist), with every component's
+        held bytes.
+      operationId: setBaseline
+      security:
+        - bearer: []
+        - {}
+      parameters:
+        - $ref: "#/components/parameters/source"
+      requestBody:
+        required: false
+        content:
+          application/json:
+            schema:
+              $ref: "#/components/schemas/BaselineRequest"
+      responses:
+        "200":
+          description: The baseline now in force.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/BaselineState"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "413":
+          $ref: "#/components/responses/TooLarge"
+    delete:
+      tags: [memory]
+      summary: Clear the baseline.
+      operationId: clearBaseline
+      security:
+        - bearer: []
+        - {}
+      parameters:
+        - $ref: "#/components/parameters/source"
+      responses:
+        "200":
+          description: Whether a baseline was cleared.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/BaselineCleared"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "401":
+          $ref: "#/components/responses/Unauthorized"
+        "404":
+          $ref: "#/components/responses/NotFound"
+  /api/v1/memory/trend:
+    get:
+      tags: [memory]
+      summary: Usage, or one component, over a window in time buckets, with its trend verdict.
+      description: Without a window, the last 24 hours.
+      operationId: trend
+      parameters:
+        - $ref: "#/components/parameters/since"
+        - $ref: "#/components/parameters/from"
+        - $ref: "#/components/parameters/to"
+        - $ref: "#/components/parameters/source"
+        - name: bucket
+          in: query
+          description: Bucket size (at least 1s, at most 100,000 buckets); default about 240 round buckets.
+          schema:
+            type: string
+            minLength: 1
+            example: 15m
+        - name: component
+          in: query
+          description: A component instead of total usage.
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 256
+            pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+      responses:
+        "200":
+          description: The series.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/TrendSeries"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
+  /api/v1/memory/export.csv:
+    get:
+      tags: [memory]
+      summary: Stored samples as CSV (RFC 4180, header row), streamed.
+      description: |
+        Snapshots (`source,run_id,ts_ms,ts,usage_bytes`) or component samples
+        (`source,component,kind,run_id,ts_ms,ts,allocated_bytes,allocations,deallocations`).
+        Without a window, the whole history; without `source`, every source.
+      operationId: exportCSV
+      parameters:
+        - name: what
+          in: query
+          schema:
+            type: string
+            enum: [snapshots, components]
+            default: snapshots
+        - $ref: "#/components/parameters/since"
+        - $ref: "#/components/parameters/from"
+        - $ref: "#/components/parameters/to"
+        - name: source
+          in: query
+          description: Only this source (default every source).
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 256
+            pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        - name: component
+          in: query
+          description: Only this component (with what=components).
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 256
+            pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+      responses:
+        "200":
+          description: The CSV, chunked.
+          content:
+            text/csv:
+              schema:
+                type: string
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
+        "503":
+          description: Too many exports are streaming; retry after the Retry-After seconds.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Error"
+components:
+  securitySchemes:
+    bearer:
+      type: http
+      scheme: bearer
+      description: Required on POST and DELETE when the server was started with a token.
+  parameters:
+    since:
+      name: since
+      in: query
+      description: How far back from now, e.g. 90s, 10m, 6h, 30d. Not with from/to.
+      schema:
+        type: string
+        minLength: 1
+        example: 1h
+    from:
+      name: from
+      in: query
+      description: Window start, ISO-8601 (2026-11-24T10:00:00Z) or Unix ms; default the beginning.
+      schema:
+        type: string
+        minLength: 1
+    to:
+      name: to
+      in: query
+      description: Window end, ISO-8601 or Unix ms; default now. Must not be before from.
+      schema:
+        type: string
+        minLength: 1
+    source:
+      name: source
+      in: query
+      description: The source (default the server's --source, "default"); 1 to 256 bytes, no control characters.
+      schema:
+        type: string
+        minLength: 1
+        maxLength: 256
+        pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+  responses:
+    BadRequest:
+      description: The request is malformed; `error` names the parameter, field or line.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    NotFound:
+      description: No such source, component or route.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    Unauthorized:
+      description: A token is configured and the request did not carry it.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    TooLarge:
+      description: The body is over the server's limit (8 MiB unless set).
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    UnsupportedMediaType:
+      description: A multipart body; send NDJSON or a JSON array as the body.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+  schemas:
+    Error:
+      type: object
+      additionalProperties: false
+      required: [error]
+      properties:
+        error:
+          type: string
+          description: What is wrong, naming the parameter, field or line.
+        errors:
+          type: array
+          description: Each refused line of a body (the first 100).
+          items:
+            $ref: "#/components/schemas/LineError"
+        error_count:
+          type: integer
+          description: How many lines were refused in all.
+    LineError:
+      type: object
+      additionalProperties: false
+      required: [field, message]
+      properties:
+        line:
+          type: integer
+          description: 1-based line (NDJSON) or element (array) number.
+        field:
+          type: string
+        message:
+          type: string
+    Event:
+      description: One event; exactly one of these shapes.
+      oneOf:
+        - $ref: "#/components/schemas/SnapshotEvent"
+        - $ref: "#/components/schemas/AllocationEvent"
+        - $ref: "#/components/schemas/DeallocationEvent"
+        - $ref: "#/components/schemas/GaugeEvent"
+        - $ref: "#/components/schemas/RestartEvent"
+        - $ref: "#/components/schemas/BaselineEvent"
+    Timestamp:
+      type: integer
+      format: int64
+      minimum: 946684800000
+      maximum: 7258118400000
+      description: Unix milliseconds (2000–2200); default now.
+    SnapshotEvent:
+      type: object
+      additionalProperties: false
+      description: The total usage of the source.
+      required: [usage_bytes]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        usage_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+    AllocationEvent:
+      type: object
+      additionalProperties: false
+      description: A counted component allocated bytes.
+      required: [component, alloc_bytes]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        component:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        alloc_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+    DeallocationEvent:
+      type: object
+      additionalProperties: false
+      description: A counted component freed bytes.
+      required: [component, dealloc_bytes]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        component:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        dealloc_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+    GaugeEvent:
+      type: object
+      additionalProperties: false
+      description: A sampled component holds bytes.
+      required: [component, allocated_bytes]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        component:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        allocated_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+    RestartEvent:
+      type: object
+      additionalProperties: false
+      description: The source restarted; a new run begins.
+      required: [event]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        event:
+          type: string
+          enum: [restart]
+    BaselineEvent:
+      type: object
+      additionalProperties: false
+      description: A baseline, at usage_bytes or the usage at that time.
+      required: [event]
+      properties:
+        ts_ms:
+          $ref: "#/components/schemas/Timestamp"
+        source:
+          type: string
+          minLength: 1
+          maxLength: 256
+          pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+        event:
+          type: string
+          enum: [baseline]
+        usage_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+    Stored:
+      type: object
+      additionalProperties: false
+      required: [stored]
+      properties:
+        stored:
+          type: integer
+          description: Events committed.
+    Health:
+      type: object
+      additionalProperties: false
+      required: [status, database, uptime_secs]
+      properties:
+        status:
+          type: string
+          enum: [ok, unavailable]
+        database:
+          type: string
+          description: Path of the SQLite file.
+        schema_version:
+          type: integer
+        sources:
+          type: integer
+        uptime_secs:
+          type: number
+        error:
+          type: string
+    Sources:
+      type: object
+      additionalProperties: false
+      required: [default_source, sources]
+      properties:
+        default_source:
+          type: string
+        sources:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [name, runs, components, running]
+            properties:
+              name:
+                type: string
+              runs:
+                type: integer
+              components:
+                type: array
+                items:
+                  type: object
+                  additionalProperties: false
+                  required: [name, kind]
+                  properties:
+                    name:
+                      type: string
+                    kind:
+                      type: string
+                      enum: [counted, gauge]
+              latest_run_started_ms:
+                type: integer
+                format: int64
+              running:
+                type: boolean
+                description: The latest run was not closed (still recording, or it ended without closing).
+    BaselineRequest:
+      type: object
+      additionalProperties: false
+      maxProperties: 1
+      description: Empty, or one of usage_bytes and usage_mb (at most 1 PiB).
+      properties:
+        usage_bytes:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1125899906842624
+        usage_mb:
+          type: integer
+          format: int64
+          minimum: 0
+          maximum: 1073741824
+    BaselineState:
+      type: object
+      additionalProperties: false
+      required: [source, baseline]
+      properties:
+        source:
+          type: string
+        baseline:
+          type: object
+          nullable: true
+          additionalProperties: false
+          required: [ts_ms, usage_bytes, usage_mb, component_bytes]
+          properties:
+            ts_ms:
+              type: integer
+              format: int64
+            usage_bytes:
+              type: integer
+              format: int64
+            usage_mb:
+              type: integer
+            component_bytes:
+              type: object
+              additionalProperties:
+                type: integer
+                format: int64
+    BaselineCleared:
+      type: object
+      additionalProperties: false
+      required: [source, cleared]
+      properties:
+        source:
+          type: string
+        cleared:
+          type: boolean
+    LeakReport:
+      type: object
+      additionalProperties: false
+      required: [has_leaks, overall_growth_rate, growth_mb_per_minute, time_window_secs, leak_candidates,
+                 recommendations, baseline_mb, current_mb, timestamp, baseline_bytes, current_bytes, sample_count]
+      properties:
+        has_leaks:
+          type: boolean
+        overall_growth_rate:
+          type: number
+          description: Percent change from the oldest to the newest sample (runs joined at restarts).
+        growth_mb_per_minute:
+          type: number
+        time_window_secs:
+          type: integer
+        leak_candidates:
+          type: array
+          items:
+            $ref: "#/components/schemas/LeakCandidate"
+        recommendations:
+          type: array
+          items:
+            type: string
+        baseline_mb:
+          type: integer
+          nullable: true
+          description: MiB at the baseline; null (the key present) without one.
+        current_mb:
+          type: integer
+        timestamp:
+          type: integer
+          description: Unix seconds when the report was made.
+        baseline_bytes:
+          type: integer
+          format: int64
+          nullable: true
+        current_bytes:
+          type: integer
+          format: int64
+        sample_count:
+          type: integer
+        source:
+          type: string
+        window_from_ms:
+          type: integer
+          format: int64
+        window_to_ms:
+          type: integer
+          format: int64
+        trend:
+          $ref: "#/components/schemas/TrendVerdict"
+    LeakCandidate:
+      type: object
+      additionalProperties: false
+      required: [component, allocated_mb, net_allocations, age_secs, severity, growth_rate, allocated_bytes,
+                 growth_bytes, reasons]
+      properties:
+        component:
+          type: string
+        allocated_mb:
+          type: integer
+        net_allocations:
+          type: integer
+          format: int64
+        age_secs:
+          type: integer
+        severity:
+          type: string
+          enum: [Low, Medium, High, Critical]
+        growth_rate:
+          type: number
+          description: The component's share, in percent, of all components' growth.
+        allocated_bytes:
+          type: integer
+          format: int64
+        growth_bytes:
+          type: integer
+          format: int64
+        allocations:
+          type: integer
+          format: int64
+          nullable: true
+        deallocations:
+          type: integer
+          format: int64
+          nullable: true
+        retention_percent:
+          type: number
+          nullable: true
+        reasons:
+          type: array
+          items:
+            type: string
+            enum: [pattern, size, trend]
+        trend:
+          $ref: "#/components/schemas/TrendVerdict"
+    TrendVerdict:
+      type: object
+      additionalProperties: false
+      required: [status, is_leaking, explanation, sample_count, run_count, analysis, span_secs, slope_mb_per_hour,
+                 least_squares_mb_per_hour, r_squared, slope_percent_per_hour, tail_slope_mb_per_hour,
+                 fitted_growth_bytes, noise_bytes, checks]
+      properties:
+        status:
+          type: string
+          enum: [leaking, not_leaking, insufficient_data]
+        is_leaking:
+          type: boolean
+        rejected_by:
+          type: string
+          nullable: true
+          description: The check that said no (samples, slope, growth_floor, noise, spread, tail).
+        explanation:
+          type: string
+        sample_count:
+          type: integer
+        run_count:
+          type: integer
+        analysis:
+          type: string
+          enum: [single_run, joined_runs]
+        span_secs:
+          type: number
+        slope_mb_per_hour:
+          type: number
+        least_squares_mb_per_hour:
+          type: number
+        r_squared:
+          type: number
+        slope_percent_per_hour:
+          type: number
+        tail_slope_mb_per_hour:
+          type: number
+        fitted_growth_bytes:
+          type: integer
+          format: int64
+        noise_bytes:
+          type: integer
+          format: int64
+        time_to_limit_secs:
+          type: number
+          nullable: true
+        checks:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [name, passed, detail]
+            properties:
+              name:
+                type: string
+              passed:
+                type: boolean
+              detail:
+                type: string
+    TrendSeries:
+      type: object
+      additionalProperties: false
+      required: [source, window, bucket_ms, resolution, buckets]
+      properties:
+        source:
+          type: string
+        component:
+          type: string
+          nullable: true
+        window:
+          type: object
+          additionalProperties: false
+          required: [from_ms, to_ms]
+          properties:
+            from_ms:
+              type: integer
+              format: int64
+            to_ms:
+              type: integer
+              format: int64
+        bucket_ms:
+          type: integer
+          format: int64
+        resolution:
+          type: string
+          enum: [raw, minute, hour]
+        buckets:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [start_ms, min_bytes, max_bytes, last_bytes, mean_bytes, count, run_id]
+            properties:
+              start_ms:
+                type: integer
+                format: int64
+              min_bytes:
+                type: integer
+                format: int64
+              max_bytes:
+                type: integer
+                format: int64
+              last_bytes:
+                type: integer
+                format: int64
+              mean_bytes:
+                type: integer
+                format: int64
+              count:
+                type: integer
+              run_id:
+                type: integer
+                format: int64
+        verdict:
+          allOf:
+            - $ref: "#/components/schemas/TrendVerdict"
+          nullable: true
+"""#
+}

@@ -1,0 +1,85 @@
+import Foundation
+import LeakHistory
+import Logging
+import Synchronization
+
+/// What the route controllers share: the settings, the database, the
+/// server's own metrics, the clock and the export limit.
+///
+/// ```swift
+/// let resources = ServerResources(configuration: configuration, database: database, logger: logger)
+/// let now = resources.nowMs()
+/// ```
+public struct ServerResources: Sendable {
+    public let configuration: ServerConfiguration
+    public let database: HistoryDatabase
+    public let metrics: ServerMetrics
+    public let logger: Logger
+    let now: @Sendable () -> Date
+    let exports: ExportLimiter
+
+    /// `now` is injectable so tests pin "the last 10 minutes" to known data.
+    public init(configuration: ServerConfiguration, database: HistoryDatabase, metrics: ServerMetrics? = nil,
+                logger: Logger, now: @escaping @Sendable () -> Date = { Date() }) {
+        self.configuration = configuration
+        self.database = database
+        self.metrics = metrics ?? ServerMetrics(startTime: now())
+        self.logger = logger
+        self.now = now
+        exports = ExportLimiter(limit: configuration.maxConcurrentExports)
+    }
+
+    func nowMs() -> Int64 {
+        UnixTime.milliseconds(now())
+    }
+
+    /// Reads `source`'s name list and throws a 404 unless `source` is in it.
+    func requireSource(_ source: String, reader: HistoryReader) throws {
+        let known = try reader.sources()
+        guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
+    }
+}
+
+/// Bounds how many CSV exports stream at once: each holds a connection, a
+/// thread and a read transaction for as long as its client reads.
+final class ExportLimiter: Sendable {
+    private let active = Mutex(0)
+    let limit: Int
+
+    init(limit: Int) {
+        self.limit = limit
+    }
+
+    /// A lease, or `nil` when `limit` exports are already running.
+    func acquire() -> ExportLease? {
+        let granted = active.withLock { count -> Bool in
+            guard count < limit else { return false }
+            count += 1
+            return true
+        }
+        return granted ? ExportLease(limiter: self) : nil
+    }
+
+    fileprivate func release() {
+        active.withLock { $0 -= 1 }
+    }
+}
+
+/// One running export's place under the limit, given back exactly once: when
+/// the export ends, or when its response is dropped without being written.
+final class ExportLease: Sendable {
+    private let limiter: ExportLimiter
+    private let released = Atomic(false)
+
+    fileprivate init(limiter: ExportLimiter) {
+        self.limiter = limiter
+    }
+
+    func release() {
+        if !released.exchange(true, ordering: .acquiringAndReleasing) { limiter.release() }
+    }
+
+    deinit {
+        release()
+    }
+}

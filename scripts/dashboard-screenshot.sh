@@ -1,0 +1,125 @@
+#!/usr/bin/env bash
+# Opens the dashboard in a real headless browser and checks what it drew.
+#
+#   scripts/dashboard-screenshot.sh            # writes out/dashboard.png and out/dashboard.html
+#
+# Builds leak-history, records 50 minutes of a process with a known leak
+# (component `session_cache`, with a restart half-way) and a steady second
+# source through `leak-history ingest`, serves it on a free loopback port,
+# takes a screenshot with headless Chromium (Debian package `chromium`), and
+# checks in the rendered DOM that the usage chart has a line, the verdict
+# says LEAKING and the leaking component is listed. Stops the server with
+# SIGTERM and checks it exits cleanly. Exits non-zero on any failure.
+#
+# Environment: SCRATCH_PATH (swift build folder, default .build),
+# WINDOW_SIZE (default 1400,1000), KEEP=1 keeps the temporary database.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scratch=${SCRATCH_PATH:-.build}
+size=${WINDOW_SIZE:-1400,1000}
+browser=$(command -v chromium || command -v chromium-browser || true)
+if [ -z "$browser" ]; then
+    echo "dashboard-screenshot: needs Chromium (Debian: apt-get install chromium)" >&2
+    exit 2
+fi
+
+echo "dashboard-screenshot: building"
+swift build --scratch-path "$scratch" --product leak-history >/dev/null
+bin="$(swift build --scratch-path "$scratch" --show-bin-path)/leak-history"
+
+tmp=$(mktemp -d)
+server=""
+cleanup() {
+    if [ -n "$server" ] && kill -0 "$server" 2>/dev/null; then kill -KILL "$server" 2>/dev/null || true; fi
+    if [ "${KEEP:-0}" = 1 ]; then echo "dashboard-screenshot: kept $tmp"; else rm -rf "$tmp"; fi
+}
+trap cleanup EXIT
+db="$tmp/dashboard.sqlite"
+
+# 50 minutes at 5 s steps ending now. checkout-api: session_cache keeps a
+# quarter of what it allocates (the leak), http_buffers frees everything,
+# image_pool warms up then holds; the process restarts 25 minutes ago.
+# batch-worker: a steady sawtooth.
+python3 - "$tmp/events.ndjson" <<'PY'
+import json, math, sys, time
+MiB = 1 << 20
+now = int(time.time() * 1000)
+start = now - 50 * 60 * 1000
+step_ms = 5000
+steps = 50 * 60 * 1000 // step_ms + 1
+restart_step = steps // 2
+lines = []
+def emit(**event):
+    lines.append(json.dumps(event))
+for i in range(steps):
+    ts = start + i * step_ms
+    run_step = i if i < restart_step else i - restart_step
+    if i == restart_step:
+        emit(ts_ms=ts, source="checkout-api", event="restart")
+    emit(ts_ms=ts, source="checkout-api", component="session_cache", alloc_bytes=256 * 1024)
+    if i % 4 == 0:
+        emit(ts_ms=ts, source="checkout-api", component="session_cache", dealloc_bytes=256 * 1024)
+    emit(ts_ms=ts, source="checkout-api", component="http_buffers", alloc_bytes=2 * MiB)
+    emit(ts_ms=ts + 1, source="checkout-api", component="http_buffers", dealloc_bytes=2 * MiB)
+    pool = min(run_step, 120) * 48 * MiB // 120
+    session = (run_step + 1 - (run_step // 4 + 1)) * 256 * 1024
+    gc = (i % 24) * MiB // 2
+    usage = 140 * MiB + pool + session + gc
+    emit(ts_ms=ts + 2, source="checkout-api", component="image_pool", allocated_bytes=pool)
+    emit(ts_ms=ts + 3, source="checkout-api", usage_bytes=usage)
+    if i == 0:
+        emit(ts_ms=ts + 4, source="checkout-api", event="baseline")
+    worker = 96 * MiB + int(12 * MiB * (0.5 + 0.5 * math.sin(i / 6.0)))
+    emit(ts_ms=ts, source="batch-worker", usage_bytes=worker)
+    emit(ts_ms=ts, source="batch-worker", component="queue", allocated_bytes=worker - 80 * MiB)
+with open(sys.argv[1], "w") as f:
+    f.write("\n".join(lines) + "\n")
+PY
+"$bin" ingest --db "$db" --strict "$tmp/events.ndjson"
+
+"$bin" serve --db "$db" --port 0 --source checkout-api >"$tmp/serve.out" 2>"$tmp/serve.err" &
+server=$!
+port=""
+for _ in $(seq 1 200); do
+    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
+    [ -n "$port" ] && break
+    kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.err" >&2; echo "dashboard-screenshot: serve exited" >&2; exit 1; }
+    sleep 0.1
+done
+[ -n "$port" ] || { echo "dashboard-screenshot: serve did not report its port" >&2; exit 1; }
+url="http://127.0.0.1:$port/#window=1h"
+echo "dashboard-screenshot: serving $db on $url"
+
+mkdir -p out
+flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --mute-audio
+       --window-size="$size" --virtual-time-budget=8000 --user-data-dir="$tmp/profile")
+"$browser" "${flags[@]}" --screenshot="$PWD/out/dashboard.png" "$url" >/dev/null 2>"$tmp/chromium.err" || {
+    cat "$tmp/chromium.err" >&2; exit 1; }
+"$browser" "${flags[@]}" --dump-dom "$url" >out/dashboard.html 2>>"$tmp/chromium.err"
+
+failed=0
+check() {
+    if grep -q -- "$1" out/dashboard.html; then echo "  ok: $2"; else echo "  FAILED: $2" >&2; failed=1; fi
+}
+echo "dashboard-screenshot: checking the rendered page"
+check 'class="series usage-line" d="M' "the usage chart drew its line"
+check 'class="baseline"' "the baseline is marked"
+check '>restart<' "the restart is marked"
+check 'class="series component-line" d="M' "the components chart drew its lines"
+check 'class="badge leak" id="badge">LEAKING<' "the verdict says LEAKING"
+check 'class="comp">session_cache<' "the leaking component session_cache is listed"
+check 'class="pill sev-' "it has a severity"
+check 'class="others"' "the components that were not flagged are listed with their reason"
+if grep -q 'class="banner on"' out/dashboard.html; then echo "  FAILED: the page shows an error banner" >&2; failed=1; fi
+[ -s out/dashboard.png ] || { echo "  FAILED: no screenshot" >&2; failed=1; }
+
+kill -TERM "$server"
+status=0
+wait "$server" || status=$?
+server=""
+if [ "$status" -ne 0 ]; then echo "  FAILED: serve exited with $status on SIGTERM" >&2; cat "$tmp/serve.err" >&2; failed=1
+else echo "  ok: serve stopped cleanly on SIGTERM"; fi
+
+[ "$failed" -eq 0 ] || exit 1
+echo "dashboard-screenshot: wrote out/dashboard.png and out/dashboard.html"
