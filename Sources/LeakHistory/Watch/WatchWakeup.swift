@@ -1,0 +1,68 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Wakes a waiting watch loop early: from any thread with `wake()`, or from a
+/// signal handler by writing a byte to `signalSafeFileDescriptor`.
+///
+/// ```swift
+/// let wakeup = try WatchWakeup()
+/// let child = try ChildProcess.spawn(["my-server"], onExit: { wakeup.wake() })
+/// wakeup.wait(untilUptimeNanoseconds: DispatchTime.now().uptimeNanoseconds + 1_000_000_000)
+/// ```
+///
+/// It is a self-pipe: `write(2)` is async-signal-safe where a lock or a
+/// semaphore is not, and `poll(2)` waits for it with a timeout.
+public final class WatchWakeup: Sendable {
+    private let readEnd: Int32
+    private let writeEnd: Int32
+
+    public init() throws(WatchError) {
+        var fds: [Int32] = [-1, -1]
+        // pipe2 is not visible to Swift on glibc; the flags are set right after.
+        guard pipe(&fds) == 0 else { throw .systemCall(name: "pipe", errno: errno) }
+        for fd in fds {
+            _ = fcntl(fd, F_SETFD, FD_CLOEXEC)
+            _ = fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK)
+        }
+        readEnd = fds[0]
+        writeEnd = fds[1]
+    }
+
+    deinit {
+        close(readEnd)
+        close(writeEnd)
+    }
+
+    /// The write end; a signal handler writes one byte to it to wake the loop.
+    /// Valid as long as this object lives.
+    public var signalSafeFileDescriptor: Int32 { writeEnd }
+
+    /// Wakes the current or the next `wait`.
+    public func wake() {
+        var byte: UInt8 = 1
+        // A full pipe already holds a wake-up; nothing is lost by EAGAIN.
+        _ = write(writeEnd, &byte, 1)
+    }
+
+    /// Waits until woken or until the monotonic clock reaches `deadline`
+    /// (`DispatchTime.uptimeNanoseconds`). Returns true when woken.
+    @discardableResult
+    public func wait(untilUptimeNanoseconds deadline: UInt64) -> Bool {
+        let now = Self.uptimeNanoseconds()
+        let timeoutMs = deadline > now ? Int32(clamping: (deadline - now + 999_999) / 1_000_000) : 0
+        var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
+        let ready = poll(&descriptor, 1, timeoutMs)
+        guard ready > 0 else { return false }  // timeout, or EINTR: the caller re-checks either way
+        var buffer = [UInt8](repeating: 0, count: 64)
+        while buffer.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
+        return true
+    }
+
+    /// The monotonic clock `wait` uses, in ns (the same as `DispatchTime.uptimeNanoseconds`).
+    public static func uptimeNanoseconds() -> UInt64 {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return UInt64(ts.tv_sec) * 1_000_000_000 + UInt64(ts.tv_nsec)
+    }
+}
