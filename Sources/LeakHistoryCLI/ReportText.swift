@@ -27,7 +27,7 @@ struct ReportText {
             var rows = [["SEVERITY", "COMPONENT", "HELD", "GROWTH", "SHARE", "NET ALLOCS", "AGE"]]
             for c in report.leakCandidates {
                 rows.append([c.severity.rawValue, c.component, mb(c.allocatedBytes), "+" + mb(c.growthBytes),
-                             String(format: "%.1f%%", c.growthRate), "\(c.netAllocations)", "\(c.ageSecs) s"])
+                             String(format: "%.1f%%", c.growthRate), c.allocations == nil ? "—" : "\(c.netAllocations)", "\(c.ageSecs) s"])
             }
             out += "  candidates:\n"
             out += table(rows, severityColumn: 0).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"

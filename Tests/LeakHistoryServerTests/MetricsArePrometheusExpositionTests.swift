@@ -53,7 +53,8 @@ import Testing
         let text = try await scrape()
         for family in ["leak_history_database_size_bytes", "leak_history_database_runs", "leak_history_database_components",
                        "leak_history_database_schema_version", "leak_history_ingested_events_total", "leak_history_ingest_rejected_total",
-                       "leak_history_server_start_time_seconds"] {
+                       "leak_history_server_start_time_seconds", "leak_history_database_snapshot_rows",
+                       "leak_history_database_component_sample_rows", "leak_history_database_rollup_rows"] {
             #expect(text.contains("# TYPE \(family) "), "\(family)")
         }
         #expect(text.contains("leak_history_ingest_rejected_total 1"))

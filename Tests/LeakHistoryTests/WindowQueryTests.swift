@@ -233,3 +233,29 @@ struct WindowQueryTests {
         }
     }
 }
+
+@Suite("Database counts")
+struct DatabaseCountsTests {
+    @Test("counts report the rows of each kind")
+    func counts() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("n.sqlite")
+        let writer = try HistoryWriter(path: path)
+        try writer.ingest([
+            IngestEvent(source: "a", tsMs: 1_790_000_000_000, kind: .snapshot(usageBytes: 1)),
+            IngestEvent(source: "a", tsMs: 1_790_000_000_001, kind: .snapshot(usageBytes: 2)),
+            IngestEvent(source: "b", tsMs: 1_790_000_000_000, kind: .allocation(component: "c", bytes: 1)),
+        ], atomic: true)
+        try writer.close()
+        let reader = try HistoryReader(path: path)
+        defer { try? reader.close() }
+        let counts = try reader.counts()
+        #expect(counts.sources == 2)
+        #expect(counts.runs == 2)
+        #expect(counts.components == 1)
+        #expect(counts.snapshots == 2)
+        #expect(counts.componentSamples == 1)
+        #expect(counts.rollupRows == 4)   // a minute and an hour bucket per series
+    }
+}

@@ -69,7 +69,31 @@ public final class HistoryReader {
         return try store.currentBaseline(sourceID: id)
     }
 
+    /// Row counts of the whole file, for status pages and metrics.
+    public func counts() throws -> DatabaseCounts {
+        try store.db.cachedStatement(sql: Queries.databaseCounts).fetchOne {
+            DatabaseCounts(sources: $0.int(0), runs: $0.int(1), components: $0.int(2), snapshots: $0.int(3),
+                           componentSamples: $0.int(4), rollupRows: $0.int(5))
+        } ?? DatabaseCounts(sources: 0, runs: 0, components: 0, snapshots: 0, componentSamples: 0, rollupRows: 0)
+    }
+
     private func sourceID(_ name: String) throws -> Int64? {
         try store.sourceID(named: name, create: false, nowMs: 0)
+    }
+}
+
+/// How many rows of each kind a database file holds.
+public struct DatabaseCounts: Sendable, Equatable, Codable {
+    public var sources: Int
+    public var runs: Int
+    public var components: Int
+    public var snapshots: Int
+    public var componentSamples: Int
+    public var rollupRows: Int
+
+    enum CodingKeys: String, CodingKey {
+        case sources, runs, components, snapshots
+        case componentSamples = "component_samples"
+        case rollupRows = "rollup_rows"
     }
 }

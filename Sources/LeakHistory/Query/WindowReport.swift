@@ -23,9 +23,13 @@ extension HistoryReader {
         let runs = try store.runs(sourceID: sourceID)
         let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })
         let analyzer = TrendAnalyzer(config: config)
+        var componentAnalyzer = analyzer
+        componentAnalyzer.subject = "held bytes"
 
         var componentSeries: [(StoredComponent, [SeriesPoint])] = []
-        for component in try store.components(sourceID: sourceID) {
+        // Overlapping gauge parts are history to look at, not shares of the growth.
+        for component in try store.components(sourceID: sourceID)
+        where !(component.kind == .gauge && MemoryPart.overlappingComponentNames.contains(component.name)) {
             let series = try store.componentSeries(componentID: component.id, window: window, resolution: resolution)
             if !series.isEmpty { componentSeries.append((component, series)) }
         }
@@ -67,7 +71,7 @@ extension HistoryReader {
                 name: component.name, kind: component.kind, totals: totals,
                 growthBytes: JoinedSeries(series)?.growthBytes ?? 0,
                 ageSecs: UInt64(max(0, endMs - series[lastRunStart].tsMs) / 1000),
-                trend: analyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
+                trend: componentAnalyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
                                         endMs: carryEnd(series)))
         }
         let baseline = try store.currentBaseline(sourceID: sourceID)

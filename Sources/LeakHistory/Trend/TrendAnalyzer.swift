@@ -47,6 +47,8 @@ public struct TrendAnalyzer: Sendable {
     public var maxFitPoints: Int = 600
     /// Grid size for stepwise series.
     public var stepGridPoints: Int = 240
+    /// What the series measures, for the explanation ("usage", "held bytes").
+    public var subject: String = "usage"
 
     public init(config: LeakDetectionConfig) {
         minSamples = config.trendMinSamples
@@ -148,11 +150,11 @@ public struct TrendAnalyzer: Sendable {
         if let failed = checks.first(where: { !$0.passed }) {
             verdict.status = .notLeaking
             verdict.rejectedBy = failed.name
-            verdict.explanation = "not leaking: \(Self.reason(failed.name)) — \(failed.detail)"
+            verdict.explanation = "not leaking: \(Self.reason(failed.name, subject: subject)) — \(failed.detail)"
         } else {
             verdict.status = .leaking
             verdict.rejectedBy = nil
-            var text = "leaking: usage rises \(mbh(slope)) (\(Self.fixed(verdict.slopePercentPerHour, 2))%/h), "
+            var text = "leaking: \(subject) rises \(mbh(slope)) (\(Self.fixed(verdict.slopePercentPerHour, 2))%/h), "
                 + "\(Self.size(fittedGrowth)) over \(Self.duration(spanMs)), still rising in the last \(Self.fixed(tailFraction * 100, 0))% (\(mbh(tailSlope)))"
             if let secs = verdict.timeToLimitSecs {
                 text += "; the memory limit is reached in about \(Self.duration(secs * 1000))"
@@ -212,9 +214,9 @@ public struct TrendAnalyzer: Sendable {
         return (idx.map { times[$0] }, idx.map { values[$0] })
     }
 
-    private static func reason(_ check: String) -> String {
+    private static func reason(_ check: String, subject: String) -> String {
         switch check {
-        case "slope": "usage does not rise"
+        case "slope": "\(subject) does not rise"
         case "growth_floor": "the growth is below the floor"
         case "noise": "the growth does not stand out of the noise"
         case "spread": "the growth is one step, not spread over the window"

@@ -32,8 +32,7 @@ struct MetricsController<Context: RequestContext> {
     private struct DatabaseFigures: Sendable {
         var schemaVersion: Int
         var sources: [SourceFigures]
-        var runs: Int
-        var components: Int
+        var counts: DatabaseCounts
     }
 
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
@@ -43,11 +42,9 @@ struct MetricsController<Context: RequestContext> {
         let window = try TimeWindow(fromMs: now - resources.configuration.metricsWindowMs, toMs: now)
         let config = resources.configuration.detection
         let figures = try await resources.database.read { reader -> DatabaseFigures in
-            var totals = DatabaseFigures(schemaVersion: try reader.schemaVersion, sources: [], runs: 0, components: 0)
+            var totals = DatabaseFigures(schemaVersion: try reader.schemaVersion, sources: [], counts: try reader.counts())
             for name in try reader.sources() {
                 let components = try reader.components(source: name)
-                totals.runs += try reader.runs(source: name).count
-                totals.components += components.count
                 let report = try reader.report(source: name, window: window, config: config, nowMs: now)
                 var held: [(name: String, kind: ComponentKind, bytes: Int64)] = []
                 for component in components {
@@ -66,8 +63,11 @@ struct MetricsController<Context: RequestContext> {
                   value: Double(Self.fileSize(resources.database.path) + Self.fileSize(resources.database.path + "-wal")))
         out.gauge("leak_history_database_schema_version", help: "Schema version of the database file.", value: Double(figures.schemaVersion))
         out.gauge("leak_history_database_sources", help: "Sources in the database.", value: Double(figures.sources.count))
-        out.gauge("leak_history_database_runs", help: "Runs (process lifetimes) in the database.", value: Double(figures.runs))
-        out.gauge("leak_history_database_components", help: "Components in the database.", value: Double(figures.components))
+        out.gauge("leak_history_database_runs", help: "Runs (process lifetimes) in the database.", value: Double(figures.counts.runs))
+        out.gauge("leak_history_database_components", help: "Components in the database.", value: Double(figures.counts.components))
+        out.gauge("leak_history_database_snapshot_rows", help: "Raw usage snapshots stored.", value: Double(figures.counts.snapshots))
+        out.gauge("leak_history_database_component_sample_rows", help: "Raw component samples stored.", value: Double(figures.counts.componentSamples))
+        out.gauge("leak_history_database_rollup_rows", help: "Minute and hour rollup rows stored.", value: Double(figures.counts.rollupRows))
         resources.metrics.write(to: &out)
         let elapsed = started.duration(to: .now)
         out.gauge("leak_history_metrics_collect_seconds", help: "Time this scrape took to read the database.",
