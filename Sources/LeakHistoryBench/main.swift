@@ -109,13 +109,22 @@ struct LeakHistoryBench: ParsableCommand {
         @Option(help: "The database file (default: a temporary one).")
         var db: String?
 
+        @Flag(help: "Only fill the database (run once before watching the soak, so the watch sees the recorder alone).")
+        var populateOnly = false
+
+        @Flag(help: "Use the database as it is (filled by an earlier --populate-only run).")
+        var noPopulate = false
+
         func run() throws {
             let scratch = try ScratchDirectory()
             defer { scratch.remove() }
             let path = db ?? scratch.path("soak.sqlite")
-            let perComponent = max(2, storedSamples / components)
-            FileHandle.standardError.write(Data("populating \(perComponent * components) samples…\n".utf8))
-            _ = try StorageBenchmarks.populate(path: path, components: components, perComponent: perComponent)
+            if !noPopulate {
+                let perComponent = max(2, storedSamples / components)
+                FileHandle.standardError.write(Data("populating \(perComponent * components) samples…\n".utf8))
+                _ = try StorageBenchmarks.populate(path: path, components: components, perComponent: perComponent)
+            }
+            if populateOnly { return }
             let recorder = try LeakRecorder(path: path, options: RecorderOptions(source: "soak", flushIntervalSecs: 1))
             let handles = try (0..<components).map { try recorder.component("c\($0)") }
             let start = Date()

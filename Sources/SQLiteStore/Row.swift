@@ -73,6 +73,33 @@ public struct Row {
         isNull(index) ? nil : string(index)
     }
 
+    /// The column's text bytes (UTF-8), lent to `body` without copying; empty when NULL.
+    /// For writers that stream many rows (CSV export) and must not build a String per field.
+    public func withTextBytes<R>(_ index: Int, _ body: (UnsafeBufferPointer<UInt8>) throws -> R) rethrows -> R {
+        let column = column(index)
+        guard let text = sqlite3_column_text(handle, column) else {
+            return try body(UnsafeBufferPointer(start: nil, count: 0))
+        }
+        let length = Int(sqlite3_column_bytes(handle, column))
+        return try body(UnsafeBufferPointer(start: text, count: length))
+    }
+
+    /// The column's storage class.
+    public func storageClass(_ index: Int) -> StorageClass {
+        switch sqlite3_column_type(handle, column(index)) {
+        case SQLITE_INTEGER: .integer
+        case SQLITE_FLOAT: .real
+        case SQLITE_TEXT: .text
+        case SQLITE_BLOB: .blob
+        default: .null
+        }
+    }
+
+    /// SQLite's five storage classes (<https://www.sqlite.org/datatype3.html>).
+    public enum StorageClass: Sendable {
+        case null, integer, real, text, blob
+    }
+
     /// The column in its SQLite storage class.
     public func value(_ index: Int) -> DatabaseValue {
         switch sqlite3_column_type(handle, column(index)) {

@@ -74,12 +74,11 @@ struct CSVBuffer {
     mutating func row(_ row: Row, columns: Int) throws {
         for i in 0..<columns {
             if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            switch row.value(i) {
+            switch row.storageClass(i) {
             case .null: break
-            case .integer(let v): appendInteger(v)
-            case .real(let v): append(String(v))
-            case .text(let s): append(s)
-            case .blob(let b): append(String(decoding: b, as: UTF8.self))
+            case .integer: appendInteger(row.int64(i))
+            case .real: append(String(row.double(i)).utf8)
+            case .text, .blob: row.withTextBytes(i) { append($0) }
             }
         }
         try endRow()
@@ -97,9 +96,12 @@ struct CSVBuffer {
         bytes.removeAll(keepingCapacity: true)
     }
 
-    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
     private mutating func append(_ field: String) {
-        let utf8 = field.utf8
+        append(field.utf8)
+    }
+
+    /// RFC 4180: a field with a comma, quote, CR or LF is quoted, quotes doubled.
+    private mutating func append(_ utf8: some Collection<UInt8>) {
         if utf8.contains(where: { $0 == UInt8(ascii: ",") || $0 == UInt8(ascii: "\"") || $0 == 0x0A || $0 == 0x0D }) {
             bytes.append(UInt8(ascii: "\""))
             for b in utf8 {

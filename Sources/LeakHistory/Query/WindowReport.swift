@@ -67,12 +67,15 @@ extension HistoryReader {
                 totals.allocations = counts.allocations
                 totals.deallocations = counts.deallocations
             }
+            let growth = JoinedSeries(series)?.growthBytes ?? 0
+            // Only a growing component can be a candidate: the fit is spent on those alone.
             return ComponentFigures(
-                name: component.name, kind: component.kind, totals: totals,
-                growthBytes: JoinedSeries(series)?.growthBytes ?? 0,
+                name: component.name, kind: component.kind, totals: totals, growthBytes: growth,
                 ageSecs: UInt64(max(0, endMs - series[lastRunStart].tsMs) / 1000),
-                trend: componentAnalyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
-                                        endMs: carryEnd(series)))
+                trend: growth > 0
+                    ? componentAnalyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
+                                                endMs: carryEnd(series))
+                    : nil)
         }
         let baseline = try store.currentBaseline(sourceID: sourceID)
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentBytes

@@ -39,8 +39,9 @@ public final class LeakRecorder: Sendable {
 
     private struct StoreState {
         var store: HistoryStore?
-        /// Totals last written, by component index.
-        var written: [Int: ComponentTotals] = [:]
+        /// Totals last written and the component's row id, by component index.
+        var written: [ComponentTotals?] = []
+        var componentIDs: [Int64?] = []
         var flushCount = 0
         var lastFlushMs: Double = 0
         var lastRollupMs: Int64 = 0
@@ -250,7 +251,7 @@ public final class LeakRecorder: Sendable {
         var changed: [(ComponentHandle, ComponentTotals)] = []
         for h in handles {
             let totals = h.totals
-            if state.written[h.index] != totals { changed.append((h, totals)) }
+            if h.index >= state.written.count || state.written[h.index] != totals { changed.append((h, totals)) }
         }
         guard !changed.isEmpty || !taken.snapshots.isEmpty || !taken.baselines.isEmpty || !taken.baselineClears.isEmpty else {
             return
@@ -261,7 +262,7 @@ public final class LeakRecorder: Sendable {
                     try store.insertSnapshot(sourceID: sourceID, tsMs: s.tsMs, runID: runID, usageBytes: s.usageBytes)
                 }
                 for (h, totals) in changed {
-                    let id = try store.componentID(sourceID: sourceID, name: h.name, kind: h.kind)
+                    let id = try cachedComponentID(h, store: store, state: &state)
                     try store.insertComponentSample(componentID: id, tsMs: ts, runID: runID, allocatedBytes: totals.heldBytes,
                                                     allocations: totals.allocations, deallocations: totals.deallocations)
                 }
@@ -279,6 +280,7 @@ public final class LeakRecorder: Sendable {
             }
         } catch {
             store.forgetCachedIDs()
+            state.componentIDs.removeAll()
             // Put the batch back in front of what arrived meanwhile, so a later flush retries it.
             let overflow = pending.withLock { p -> Int in
                 p.snapshots = taken.snapshots + p.snapshots
@@ -291,6 +293,9 @@ public final class LeakRecorder: Sendable {
             if overflow > 0 { dropped.wrappingAdd(overflow, ordering: .relaxed) }
             throw error
         }
+        if state.written.count < handles.count {
+            state.written += Array(repeating: nil, count: handles.count - state.written.count)
+        }
         for (h, totals) in changed { state.written[h.index] = totals }
         try maintain(store, state: &state, nowMs: ts)
         state.flushCount += 1
@@ -298,6 +303,17 @@ public final class LeakRecorder: Sendable {
         logger.debug("flushed", metadata: [
             "db.path": "\(path)", "snapshots": "\(taken.snapshots.count)", "components": "\(changed.count)",
         ])
+    }
+
+    /// The component's row id, looked up once per recorder.
+    private func cachedComponentID(_ handle: ComponentHandle, store: HistoryStore, state: inout StoreState) throws -> Int64 {
+        if handle.index < state.componentIDs.count, let id = state.componentIDs[handle.index] { return id }
+        let id = try store.componentID(sourceID: sourceID, name: handle.name, kind: handle.kind)
+        if state.componentIDs.count <= handle.index {
+            state.componentIDs += Array(repeating: nil, count: handle.index + 1 - state.componentIDs.count)
+        }
+        state.componentIDs[handle.index] = id
+        return id
     }
 
     /// Keeps rollups current and the file within its retention policy, at

@@ -82,6 +82,10 @@ final class HistoryStore {
 
     let db: Database
     private var componentIDs: [String: Int64] = [:]
+    // The two insert statements of the write path, held directly: the cache
+    // is keyed by SQL text, and hashing it for every row costs more than the bind.
+    private var snapshotInsert: Statement?
+    private var componentSampleInsert: Statement?
 
     /// Opens (creating when `create`) and migrates the database at `path`.
     init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, logger: Logger) throws {
@@ -103,6 +107,8 @@ final class HistoryStore {
     }
 
     func close() throws {
+        snapshotInsert = nil
+        componentSampleInsert = nil
         try db.close()
     }
 
@@ -166,7 +172,8 @@ final class HistoryStore {
     // MARK: Samples
 
     func insertSnapshot(sourceID: Int64, tsMs: Int64, runID: Int64, usageBytes: Int64) throws {
-        let statement = try db.cachedStatement(sql: Queries.snapshotInsert)
+        if snapshotInsert == nil { snapshotInsert = try db.cachedStatement(sql: Queries.snapshotInsert) }
+        let statement = snapshotInsert!
         try statement.bind(sourceID, at: 1)
         try statement.bind(tsMs, at: 2)
         try statement.bind(runID, at: 3)
@@ -177,7 +184,8 @@ final class HistoryStore {
 
     func insertComponentSample(componentID: Int64, tsMs: Int64, runID: Int64, allocatedBytes: Int64,
                                allocations: Int64?, deallocations: Int64?) throws {
-        let statement = try db.cachedStatement(sql: Queries.componentSampleInsert)
+        if componentSampleInsert == nil { componentSampleInsert = try db.cachedStatement(sql: Queries.componentSampleInsert) }
+        let statement = componentSampleInsert!
         try statement.bind(componentID, at: 1)
         try statement.bind(tsMs, at: 2)
         try statement.bind(runID, at: 3)
