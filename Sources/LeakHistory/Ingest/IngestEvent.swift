@@ -56,13 +56,6 @@ public struct EventDecoder: Sendable {
         "ts_ms", "source", "usage_bytes", "component", "alloc_bytes", "dealloc_bytes", "allocated_bytes", "event",
     ]
 
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     /// The raw fields of one event object, strictly typed.
     private struct Fields: Decodable {
         var keys: [String]
@@ -76,10 +69,10 @@ public struct EventDecoder: Sendable {
         var event: String?
 
         init(from decoder: any Decoder) throws {
-            let c = try decoder.container(keyedBy: AnyKey.self)
+            let c = try decoder.container(keyedBy: AnyCodingKey.self)
             keys = c.allKeys.map(\.stringValue)
             // decodeIfPresent reads null as absent; here null is a wrong type.
-            func present(_ key: AnyKey) throws -> Bool {
+            func present(_ key: AnyCodingKey) throws -> Bool {
                 guard c.contains(key) else { return false }
                 if try c.decodeNil(forKey: key) {
                     throw DecodingError.valueNotFound(Int64.self, .init(codingPath: [key], debugDescription: "null"))
@@ -87,11 +80,11 @@ public struct EventDecoder: Sendable {
                 return true
             }
             func int(_ name: String) throws -> Int64? {
-                let key = AnyKey(stringValue: name)
+                let key = AnyCodingKey(stringValue: name)
                 return try present(key) ? try c.decode(Int64.self, forKey: key) : nil
             }
             func text(_ name: String) throws -> String? {
-                let key = AnyKey(stringValue: name)
+                let key = AnyCodingKey(stringValue: name)
                 return try present(key) ? try c.decode(String.self, forKey: key) : nil
             }
             tsMs = try int("ts_ms")

@@ -60,23 +60,16 @@ struct BaselineController<Context: RequestContext> {
 
 /// The optional body of `POST /api/v1/memory/baseline`: `{}`, `{"usage_bytes": N}` or `{"usage_mb": N}`.
 enum BaselineRequest {
-    private struct AnyKey: CodingKey {
-        var stringValue: String
-        var intValue: Int? { nil }
-        init(stringValue: String) { self.stringValue = stringValue }
-        init?(intValue: Int) { nil }
-    }
-
     private struct Fields: Decodable {
         var keys: [String]
         var usageBytes: Int64?
         var usageMB: Int64?
 
         init(from decoder: any Decoder) throws {
-            let container = try decoder.container(keyedBy: AnyKey.self)
+            let container = try decoder.container(keyedBy: AnyCodingKey.self)
             keys = container.allKeys.map(\.stringValue)
             func number(_ name: String) throws -> Int64? {
-                let key = AnyKey(stringValue: name)
+                let key = AnyCodingKey(stringValue: name)
                 guard container.contains(key) else { return nil }
                 do {
                     return try container.decode(Int64.self, forKey: key)
