@@ -84,6 +84,7 @@ let package = Package(
             dependencies: [
                 "LeakHistoryServer",
                 "LeakHistory",
+                "SQLiteStore",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
