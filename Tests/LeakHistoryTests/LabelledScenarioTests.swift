@@ -8,24 +8,6 @@ import Testing
 /// and judged by the window report. Precision and recall must both reach 0.95.
 @Suite("Labelled scenarios")
 struct LabelledScenarioTests {
-    /// SplitMix64: small, seedable, good enough for test data.
-    struct SeededRandom {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func uniform() -> Double { Double(next() >> 11) / Double(1 << 53) }
-        mutating func uniform(_ range: ClosedRange<Double>) -> Double { range.lowerBound + uniform() * (range.upperBound - range.lowerBound) }
-        mutating func gaussian() -> Double {
-            let u1 = max(uniform(), 1e-12), u2 = uniform()
-            return (-2 * log(u1)).squareRoot() * cos(2 * .pi * u2)
-        }
-    }
-
     enum Shape: String, CaseIterable {
         case slowLeak, fastLeak, leakUnderSawtooth, staircaseLeak, leakAcrossRestarts
         case flatNoise, sawtooth, warmupPlateau, cacheFillsThenStops, oneOffStep, periodicSpikes, fixedLeak

@@ -7,19 +7,6 @@ import Testing
 /// accepted event within the rules, and a rejected atomic batch changes nothing.
 @Suite("Reliability: fuzzed input")
 struct ReliabilityFuzzTests {
-    struct SeededRandom {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(n)) }
-        mutating func pick<T>(_ xs: [T]) -> T { xs[below(xs.count)] }
-    }
-
     static let seeds = [
         #"{"ts_ms": 1790000000000, "usage_bytes": 104857600}"#,
         #"{"ts_ms": 1790000000500, "component": "cache", "alloc_bytes": 4096, "source": "api"}"#,
@@ -127,4 +114,3 @@ struct ReliabilityFuzzTests {
     }
 }
 
-extension ReliabilityFuzzTests.SeededRandom: RandomNumberGenerator {}
