@@ -26,11 +26,13 @@ import Testing
         let batch = 500
         let acknowledged = Acknowledged()
         let done = DispatchSemaphore(value: 0)
+        // The child serves on the real clock, which also applies the retention policy: post recent events.
+        let startMs = UnixTime.milliseconds(Date())
         Thread {
             var n = 0
             while !acknowledged.isStopped {
                 let body = (0..<batch).map { i in
-                    #"{"ts_ms": \#(fixedNowMs + Int64(n * batch + i)), "source": "posted", "usage_bytes": \#(1_000 + i)}"#
+                    #"{"ts_ms": \#(startMs + Int64(n * batch + i)), "source": "posted", "usage_bytes": \#(1_000 + i)}"#
                 }.joined(separator: "\n")
                 guard let reply = try? RawHTTP.request(port: port, method: "POST", path: "/api/v1/memory/events",
                                                         body: body, contentType: "application/x-ndjson") else { break }

@@ -48,6 +48,10 @@ struct EventsController<Context: RequestContext> {
             guard !decoded.events.isEmpty else { return .empty }
             do {
                 let result = try writer.ingest(decoded.events, atomic: true, lines: Self.eventLines(body, count: decoded.events.count))
+                // The server is a long-running writer: it applies the file's retention
+                // policy at most hourly. The events are committed already, so a failed
+                // prune does not fail the request; the next one tries again.
+                _ = try? writer.pruneIfDue(nowMs: now)
                 return .stored(result.stored)
             } catch let error as InputError {
                 return .refused([error])
