@@ -106,8 +106,15 @@ extension HistoryReader {
         }
         let runs = try store.runs(sourceID: sourceID)
         let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })
-        let trendPoints = buckets.map { TrendPoint(tMs: $0.startMs + bucketMs / 2, bytes: $0.meanBytes, runID: $0.runID) }
-        let verdict = trendPoints.isEmpty ? nil : TrendAnalyzer(config: config).verdict(for: trendPoints, runStarts: runStarts)
+        // The verdict reads the stored series itself (raw samples or the finer
+        // rollups), not the display buckets, so a few wide buckets still get one.
+        let trendPoints = rollups.isEmpty
+            ? points.map { TrendPoint(tMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID) }
+            : rollups.map { TrendPoint(tMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID) }
+        var analyzer = TrendAnalyzer(config: config)
+        if component != nil { analyzer.subject = "held bytes" }
+        let verdict = trendPoints.isEmpty ? nil : analyzer.verdict(
+            for: trendPoints, runStarts: runStarts, stepwise: component != nil && rollups.isEmpty)
         return TrendSeries(source: source, component: component, window: window, bucketMs: bucketMs,
                            resolution: resolution, buckets: buckets, verdict: verdict)
     }
