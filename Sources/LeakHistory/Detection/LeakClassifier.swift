@@ -77,15 +77,20 @@ enum LeakClassifier {
                 trend: c.trend
             ))
         }
+        return ordered(result)
+    }
+
+    /// Candidates in report order: by severity, then bytes held, descending, then name.
+    static func ordered(_ candidates: [LeakCandidate]) -> [LeakCandidate] {
         // Sort indices, not candidates: a candidate is large and moving it is
         // what a sort of thousands of them would spend its time on.
-        let keys = result.map { (severity: $0.severity, bytes: $0.allocatedBytes) }
-        let order = result.indices.sorted { a, b in
+        let keys = candidates.map { (severity: $0.severity, bytes: $0.allocatedBytes) }
+        let order = candidates.indices.sorted { a, b in
             if keys[a].severity != keys[b].severity { return keys[a].severity > keys[b].severity }
             if keys[a].bytes != keys[b].bytes { return keys[a].bytes > keys[b].bytes }
-            return result[a].component < result[b].component
+            return candidates[a].component < candidates[b].component
         }
-        return order.map { result[$0] }
+        return order.map { candidates[$0] }
     }
 
     /// The seed's recommendation lines, in the seed's order, plus LeakHistory's own.

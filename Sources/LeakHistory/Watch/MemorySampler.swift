@@ -166,12 +166,8 @@ public final class MemorySampler {
         let usageReference = (live.baselineBytes ?? 0) > 0 ? live.baselineBytes! : live.currentBytes
         // Gauges have no counts; what is left of the live candidates was tracked by hand on the recorder.
         let counted = live.leakCandidates.filter { $0.allocations != nil }
-        var candidates = counted + LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window)
-        candidates.sort {
-            if $0.severity != $1.severity { return $0.severity > $1.severity }
-            if $0.allocatedBytes != $1.allocatedBytes { return $0.allocatedBytes > $1.allocatedBytes }
-            return $0.component < $1.component
-        }
+        let candidates = LeakClassifier.ordered(
+            counted + LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window))
 
         // Keep the lines the detector and recorder add of their own (a restored
         // baseline, dropped snapshots): those the classifier did not write.
