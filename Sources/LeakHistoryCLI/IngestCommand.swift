@@ -81,7 +81,7 @@ struct IngestCommand: ParsableCommand {
         var lineNumber = 0
         try LineReader(handle: input).forEachLine { line in
             lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { return }
+            if EventDecoder.isBlank(line) { return }
             do {
                 pending.append(try decoder.decode(line, line: lineNumber))
                 pendingLines.append(lineNumber)

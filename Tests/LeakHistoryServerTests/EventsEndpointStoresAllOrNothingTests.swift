@@ -174,10 +174,4 @@ import Testing
             }
         }
     }
-
-    @Test func eventLinesMatchTheirEvents() {
-        let body = Data("\n{\"a\":1}\n   \n{\"b\":2}\r\n\n{\"c\":3}".utf8)
-        #expect(EventsController<ServerRequestContext>.eventLines(body, count: 3) == [2, 4, 6])
-        #expect(EventsController<ServerRequestContext>.eventLines(Data(" [ {}, {} ]".utf8), count: 2) == [1, 2])
-    }
 }

@@ -83,6 +83,17 @@ struct IngestTests {
         #expect(array.errors.map(\.line) == [2, 3])
     }
 
+    @Test("each decoded event carries its line (NDJSON) or element (array) number")
+    func eventLines() {
+        let e = #"{"usage_bytes": 1}"#
+        let ndjson = decoder.decodeAll(Data("\n\(e)\n   \n\(e)\r\n\n\(e)".utf8))
+        #expect(ndjson.errors.isEmpty)
+        #expect(ndjson.lines == [2, 4, 6])
+        let array = decoder.decodeAll(Data(" [ \(e), \(e) ]".utf8))
+        #expect(array.lines == [1, 2])
+        #expect(decoder.decodeAll(Data("\(e)\n{oops\n\(e)".utf8)).lines == [1, 3])
+    }
+
     @Test("allocation events become cumulative samples; a restart starts counters at zero")
     func cumulativeCounters() throws {
         let dir = try TemporaryDirectory()

@@ -170,44 +170,50 @@ public struct EventDecoder: Sendable {
 
     /// Every event of an NDJSON text (blank lines skipped), or of a JSON array
     /// when the body starts with `[`. Bad lines are returned as errors with
-    /// their line numbers (array elements count from 1).
-    public func decodeAll(_ data: Data) -> (events: [IngestEvent], errors: [InputError]) {
+    /// their line numbers (array elements count from 1); `lines` holds each
+    /// event's line number, so a later refusal can name it too.
+    public func decodeAll(_ data: Data) -> (events: [IngestEvent], errors: [InputError], lines: [Int]) {
         var events: [IngestEvent] = []
         var errors: [InputError] = []
+        var lines: [Int] = []
+        func take(_ line: Int, _ body: () throws -> IngestEvent) {
+            do {
+                events.append(try body())
+                lines.append(line)
+            } catch let error as InputError {
+                errors.append(error)
+            } catch {
+                errors.append(InputError(field: "event", message: "\(error)", line: line))
+            }
+        }
         let firstByte = data.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
         if firstByte == UInt8(ascii: "[") {
             // Elements are re-encoded one by one so each gets its own error.
             guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
-                return ([], [InputError(field: "body", message: "malformed JSON array")])
+                return ([], [InputError(field: "body", message: "malformed JSON array")], [])
             }
             for (index, element) in array.enumerated() {
-                do {
+                take(index + 1) {
                     guard element is [String: Any] else {
                         throw InputError(field: "event", message: "each element must be a JSON object", line: index + 1)
                     }
-                    let bytes = try JSONSerialization.data(withJSONObject: element)
-                    events.append(try decode(bytes, line: index + 1))
-                } catch let error as InputError {
-                    errors.append(error)
-                } catch {
-                    errors.append(InputError(field: "event", message: "\(error)", line: index + 1))
+                    return try decode(try JSONSerialization.data(withJSONObject: element), line: index + 1)
                 }
             }
-            return (events, errors)
+            return (events, errors, lines)
         }
         var lineNumber = 0
         for line in data.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
             lineNumber += 1
-            if line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { continue }
-            do {
-                events.append(try decode(line, line: lineNumber))
-            } catch let error as InputError {
-                errors.append(error)
-            } catch {
-                errors.append(InputError(field: "event", message: "\(error)", line: lineNumber))
-            }
+            if Self.isBlank(line) { continue }
+            take(lineNumber) { try decode(line, line: lineNumber) }
         }
-        return (events, errors)
+        return (events, errors, lines)
+    }
+
+    /// A line of only spaces, tabs and a carriage return: skipped, not an error.
+    public static func isBlank(_ line: some Collection<UInt8>) -> Bool {
+        line.allSatisfy { $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }
     }
 
     private static let integerFields: Set<String> = ["ts_ms", "usage_bytes", "alloc_bytes", "dealloc_bytes", "allocated_bytes"]

@@ -47,7 +47,7 @@ struct EventsController<Context: RequestContext> {
             guard decoded.errors.isEmpty else { return .refused(decoded.errors) }
             guard !decoded.events.isEmpty else { return .empty }
             do {
-                let result = try writer.ingest(decoded.events, atomic: true, lines: Self.eventLines(body, count: decoded.events.count))
+                let result = try writer.ingest(decoded.events, atomic: true, lines: decoded.lines)
                 // The server is a long-running writer: it applies the file's retention
                 // policy at most hourly. The events are committed already, so a failed
                 // prune does not fail the request; the next one tries again.
@@ -82,23 +82,6 @@ struct EventsController<Context: RequestContext> {
         case stored(Int)
         case empty
         case refused([InputError])
-    }
-
-    /// The line (NDJSON) or element (array) number of each decoded event, so
-    /// an error the store raises names the line it came from. Only called
-    /// when every line decoded, so the events are exactly the non-blank lines
-    /// (or the elements) in order.
-    static func eventLines(_ body: Data, count: Int) -> [Int] {
-        let firstByte = body.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
-        if firstByte == UInt8(ascii: "[") { return (0..<count).map { $0 + 1 } }
-        var lines: [Int] = []
-        lines.reserveCapacity(count)
-        var number = 0
-        for line in body.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false) {
-            number += 1
-            if !line.allSatisfy({ $0 == 0x20 || $0 == 0x09 || $0 == 0x0D }) { lines.append(number) }
-        }
-        return lines.count == count ? lines : (0..<count).map { $0 + 1 }
     }
 }
 
