@@ -25,7 +25,22 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
     /// Net allocations as a percent of allocations; `nil` for a gauge.
     public var retentionPercent: Double?
     /// Which rules made it a candidate: `pattern`, `size`, `trend`.
-    public var reasons: [String]
+    public var reasons: [String] {
+        get {
+            switch reasonStorage {
+            case .rules(let bits): LeakClassifier.Rule.names[Int(bits)]
+            case .custom(let names): names
+            }
+        }
+        set { reasonStorage = .custom(newValue) }
+    }
+    // The classifier's rule bits, spelled out on access: a report of
+    // thousands of candidates then copies no reference-counted lists.
+    private var reasonStorage: ReasonStorage
+    private enum ReasonStorage: Sendable {
+        case rules(UInt8)
+        case custom([String])
+    }
     /// The component's own trend verdict, in window reports.
     public var trend: TrendVerdict? {
         get { trendBox?.verdict }
@@ -51,7 +66,28 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         self.allocations = allocations
         self.deallocations = deallocations
         self.retentionPercent = retentionPercent
-        self.reasons = reasons
+        self.reasonStorage = .custom(reasons)
+        self.trendBox = trend.map(TrendBox.init)
+    }
+
+    /// The classifier's candidate: figures straight from the component's totals.
+    init(
+        component: String, totals: ComponentTotals, growthBytes: Int64, ageSecs: UInt64,
+        severity: LeakSeverity, share: Double, retention: Double?, rules: UInt8, trend: TrendVerdict?
+    ) {
+        let held = totals.heldBytes
+        self.component = component
+        self.allocatedMB = ByteSize.wholeMB(held)
+        self.netAllocations = totals.netAllocations
+        self.ageSecs = ageSecs
+        self.severity = severity
+        self.growthRate = share
+        self.allocatedBytes = held
+        self.growthBytes = growthBytes
+        self.allocations = totals.allocations
+        self.deallocations = totals.deallocations
+        self.retentionPercent = retention
+        self.reasonStorage = .rules(rules)
         self.trendBox = trend.map(TrendBox.init)
     }
 
@@ -84,7 +120,7 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         allocations = try c.decodeIfPresent(Int64.self, forKey: .allocations)
         deallocations = try c.decodeIfPresent(Int64.self, forKey: .deallocations)
         retentionPercent = try c.decodeIfPresent(Double.self, forKey: .retentionPercent)
-        reasons = try c.decodeIfPresent([String].self, forKey: .reasons) ?? []
+        reasonStorage = .custom(try c.decodeIfPresent([String].self, forKey: .reasons) ?? [])
         trendBox = try c.decodeIfPresent(TrendVerdict.self, forKey: .trend).map(TrendBox.init)
     }
 

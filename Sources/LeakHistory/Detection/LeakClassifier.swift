@@ -22,35 +22,63 @@ enum LeakClassifier {
         case window
     }
 
-    /// The rules that made a candidate, as bits; `names` holds one shared array
-    /// per combination, so thousands of candidates allocate no reason lists.
-    private enum Rule {
-        static let pattern = 1, size = 2, trend = 4
+    /// The rules that made a candidate, as bits (`LeakCandidate` keeps them
+    /// so, and spells them out only when asked).
+    enum Rule {
+        static let pattern: UInt8 = 1, size: UInt8 = 2, trend: UInt8 = 4
+        /// One shared list per combination of bits.
         static let names: [[String]] = (0..<8).map { bits in
-            [(pattern, "pattern"), (size, "size"), (trend, "trend")].filter { bits & $0.0 != 0 }.map(\.1)
+            [(pattern, "pattern"), (size, "size"), (trend, "trend")].filter { bits & Int($0.0) != 0 }.map(\.1)
         }
     }
 
-    /// Candidates sorted by severity, then bytes held, then name.
+    /// The bytes of growth rule (b) asks for.
+    static func sizeFloor(usageReferenceBytes: Int64, config: LeakDetectionConfig) -> Double {
+        Double(usageReferenceBytes) * config.sizeGrowthPercent / 100
+    }
+
+    /// Net allocations as a percent of allocations; `nil` for a gauge.
+    @inline(__always)
+    static func retention(kind: ComponentKind, totals: ComponentTotals) -> Double? {
+        guard kind == .counted, let allocations = totals.allocations else { return nil }
+        return allocations > 0 ? Double(totals.netAllocations) / Double(allocations) * 100 : 0
+    }
+
+    /// Rules (a) pattern and (b) size of SPEC §3 for a growing component, as bits.
+    @inline(__always)
+    static func rules(
+        kind: ComponentKind, totals: ComponentTotals, retention: Double?, growthBytes: Int64, sizeFloor: Double,
+        config: LeakDetectionConfig
+    ) -> UInt8 {
+        var rules: UInt8 = 0
+        if kind == .counted, let allocations = totals.allocations,
+           allocations >= Int64(clamping: config.minAllocationsForLeak),
+           totals.netAllocations > config.minNetAllocations || (retention ?? 0) > config.retentionPercent {
+            rules |= Rule.pattern
+        }
+        if Double(growthBytes) >= sizeFloor {
+            rules |= Rule.size
+        }
+        return rules
+    }
+
+    /// A candidate's share of the gross growth, in percent.
+    @inline(__always)
+    static func share(growthBytes: Int64, grossGrowthBytes: Int64) -> Double {
+        grossGrowthBytes > 0 ? Double(growthBytes) / Double(grossGrowthBytes) * 100 : 0
+    }
+
+    /// Candidates sorted by severity, then bytes held, then their order in `components`.
     static func candidates(
         _ components: [ComponentFigures], usageReferenceBytes: Int64, config: LeakDetectionConfig, mode: Mode
     ) -> [LeakCandidate] {
         let grossGrowth = components.reduce(Int64(0)) { $0 &+ max(0, $1.growthBytes) }
-        let sizeFloor = Double(usageReferenceBytes) * config.sizeGrowthPercent / 100
+        let floor = sizeFloor(usageReferenceBytes: usageReferenceBytes, config: config)
         var result: [LeakCandidate] = []
         for c in components where c.growthBytes > 0 {
-            var rules = 0
-            let retention: Double? = c.kind == .counted
-                ? (c.totals.allocations.map { $0 > 0 ? Double(c.totals.netAllocations) / Double($0) * 100 : 0 })
-                : nil
-            if c.kind == .counted, let allocations = c.totals.allocations,
-               allocations >= Int64(clamping: config.minAllocationsForLeak),
-               c.totals.netAllocations > config.minNetAllocations || (retention ?? 0) > config.retentionPercent {
-                rules |= Rule.pattern
-            }
-            if Double(c.growthBytes) >= sizeFloor {
-                rules |= Rule.size
-            }
+            let retention = Self.retention(kind: c.kind, totals: c.totals)
+            var rules = Self.rules(kind: c.kind, totals: c.totals, retention: retention, growthBytes: c.growthBytes,
+                                   sizeFloor: floor, config: config)
             switch mode {
             case .live:
                 if rules == 0 { continue }
@@ -59,38 +87,40 @@ enum LeakClassifier {
                 if c.kind == .counted && rules == 0 { continue }
                 rules |= Rule.trend
             }
-            let share = grossGrowth > 0 ? Double(c.growthBytes) / Double(grossGrowth) * 100 : 0
-            let held = c.totals.heldBytes
+            let share = share(growthBytes: c.growthBytes, grossGrowthBytes: grossGrowth)
             result.append(LeakCandidate(
-                component: c.name,
-                allocatedMB: ByteSize.wholeMB(held),
-                netAllocations: c.totals.netAllocations,
-                ageSecs: c.ageSecs,
-                severity: config.severity.classify(allocatedBytes: held, sharePercent: share),
-                growthRate: share,
-                allocatedBytes: held,
-                growthBytes: c.growthBytes,
-                allocations: c.totals.allocations,
-                deallocations: c.totals.deallocations,
-                retentionPercent: retention,
-                reasons: Rule.names[rules],
-                trend: c.trend
-            ))
+                component: c.name, totals: c.totals, growthBytes: c.growthBytes, ageSecs: c.ageSecs,
+                severity: config.severity.classify(allocatedBytes: c.totals.heldBytes, sharePercent: share),
+                share: share, retention: retention, rules: rules, trend: c.trend))
         }
         return ordered(result)
     }
 
-    /// Candidates in report order: by severity, then bytes held, descending, then name.
+    /// Candidates in report order: by severity, then bytes held, descending;
+    /// ties keep their order in `candidates`.
     static func ordered(_ candidates: [LeakCandidate]) -> [LeakCandidate] {
-        // Sort indices, not candidates: a candidate is large and moving it is
-        // what a sort of thousands of them would spend its time on.
-        let keys = candidates.map { (severity: $0.severity, bytes: $0.allocatedBytes) }
-        let order = candidates.indices.sorted { a, b in
-            if keys[a].severity != keys[b].severity { return keys[a].severity > keys[b].severity }
-            if keys[a].bytes != keys[b].bytes { return keys[a].bytes > keys[b].bytes }
-            return candidates[a].component < candidates[b].component
-        }
+        let order = reportOrder(count: candidates.count) { (candidates[$0].severity, candidates[$0].allocatedBytes) }
         return order.map { candidates[$0] }
+    }
+
+    /// The positions `0..<count` in report order, given each one's severity
+    /// and bytes held: severity, then bytes, descending; ties by position.
+    /// Sorts one packed integer key per position (no closure, no string
+    /// comparison), then unpacks the positions.
+    @inline(__always)
+    static func reportOrder(count: Int, _ key: (Int) -> (LeakSeverity, Int64)) -> [Int] {
+        precondition(count < 1 << 32, "report order supports fewer than 2^32 candidates")
+        var keys = [UInt128](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for i in 0..<count {
+                let (severity, bytes) = key(i)
+                buffer[i] = UInt128(3 - severity.rank) << 96
+                    | UInt128(UInt64(Int64.max - max(0, bytes))) << 32
+                    | UInt128(i)
+            }
+            initialized = count
+        }
+        keys.sort()
+        return keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
     }
 
     /// The seed's recommendation lines, in the seed's order, plus LeakHistory's own.
@@ -107,7 +137,13 @@ enum LeakClassifier {
                 lines.append("The trend test does not confirm a leak: \(trend.explanation)")
             }
         }
-        let soleGrower = candidates.count(where: { $0.growthRate > 0 }) == 1
+        // Whether exactly one candidate grew (stops at the second: no copy of thousands).
+        var growers = 0
+        for i in candidates.indices where candidates[i].growthRate > 0 {
+            growers += 1
+            if growers > 1 { break }
+        }
+        let soleGrower = growers == 1
         for c in candidates.prefix(3) {
             switch c.severity {
             case .critical:

@@ -44,11 +44,6 @@ public final class LeakDetector: Sendable {
     private let state: Mutex<State>
     private let rejected = Atomic<Int>(0)
 
-    private struct Checkpoint {
-        var seq: Int64
-        var heldBytes: Int64
-    }
-
     private struct Sample {
         var tsMs: Int64
         var usageBytes: Int64
@@ -60,8 +55,8 @@ public final class LeakDetector: Sendable {
     private struct Baseline {
         var tsMs: Int64
         var usageBytes: Int64
-        /// Held bytes by component index; a component missing here was born later (reference 0).
-        var componentBytes: [Int: Int64]
+        /// Held bytes by component index; a component past its end was born later (reference 0).
+        var componentBytes: [Int64]
         var restored: Bool
         /// For a restored baseline with a warm-up: whether the component
         /// references were taken at the end of the warm-up yet.
@@ -72,8 +67,9 @@ public final class LeakDetector: Sendable {
         var samples: RingBuffer<Sample>
         var nextSeq: Int64 = 1
         var baseline: Baseline?
-        /// Per component index: held bytes at the history samples where it changed.
-        var checkpoints: [[Checkpoint]] = []
+        /// Per component index: held bytes at the history samples, for the
+        /// references when there is no baseline.
+        var tracks: [ReferenceTrack] = []
         var runStartMs: Int64
         /// The last trend verdict and the window it was computed for
         /// (oldest and newest sequence numbers, sample count).
@@ -179,8 +175,7 @@ public final class LeakDetector: Sendable {
         guard usageBytes >= 0 else { return reject() }
         let ts = UnixTime.milliseconds(now())
         let handles = registry.all
-        var bytes: [Int: Int64] = [:]
-        for h in handles { bytes[h.index] = h.totals.heldBytes }
+        let bytes = handles.map { $0.totals.heldBytes }
         state.withLock { s in
             s.baseline = Baseline(tsMs: ts, usageBytes: usageBytes, componentBytes: bytes, restored: false,
                                   awaitingWarmupReferences: false)
@@ -193,7 +188,7 @@ public final class LeakDetector: Sendable {
     /// values at the end of the warm-up when `config.warmupSecs` is set.
     public func restoreBaseline(tsMs: Int64, usageBytes: Int64) {
         state.withLock { s in
-            s.baseline = Baseline(tsMs: tsMs, usageBytes: usageBytes, componentBytes: [:], restored: true,
+            s.baseline = Baseline(tsMs: tsMs, usageBytes: usageBytes, componentBytes: [], restored: true,
                                   awaitingWarmupReferences: config.warmupSecs > 0)
             // It belongs to an earlier run: its entry never counts as this run's start.
             s.samples.append(Sample(tsMs: tsMs, usageBytes: usageBytes, seq: s.nextSeq, runID: 0, isBaseline: true))
@@ -212,7 +207,7 @@ public final class LeakDetector: Sendable {
         return state.withLock { s in
             s.baseline.map { b in
                 var named: [String: Int64] = [:]
-                for h in handles { if let v = b.componentBytes[h.index] { named[h.name] = v } }
+                for h in handles where h.index < b.componentBytes.count { named[h.name] = b.componentBytes[h.index] }
                 return BaselineSnapshot(tsMs: b.tsMs, usageBytes: b.usageBytes, componentBytes: named, restored: b.restored)
             }
         }
@@ -233,14 +228,17 @@ public final class LeakDetector: Sendable {
     /// Takes the component references of a restored run once its warm-up is over.
     /// The recorder calls it on every flush; `detectLeaks` calls it too.
     public func takeWarmupReferencesIfDue() {
-        let nowMs = UnixTime.milliseconds(now())
+        takeWarmupReferencesIfDue(nowMs: UnixTime.milliseconds(now()))
+    }
+
+    private func takeWarmupReferencesIfDue(nowMs: Int64) {
+        guard config.warmupSecs > 0 else { return }
         let warmupMs = Int64(clamping: config.warmupSecs) * 1000
         let due = state.withLock { s in
             s.baseline?.awaitingWarmupReferences == true && nowMs - s.runStartMs >= warmupMs
         }
         guard due else { return }
-        var bytes: [Int: Int64] = [:]
-        for h in registry.all { bytes[h.index] = h.totals.heldBytes }
+        let bytes = registry.all.map { $0.totals.heldBytes }
         state.withLock { s in
             guard s.baseline?.awaitingWarmupReferences == true else { return }
             s.baseline?.componentBytes = bytes
@@ -252,28 +250,15 @@ public final class LeakDetector: Sendable {
         let seq = s.nextSeq
         s.nextSeq += 1
         let dropped = s.samples.append(Sample(tsMs: tsMs, usageBytes: usageBytes, seq: seq, runID: 1, isBaseline: isBaseline))
-        if s.checkpoints.count < handles.count {
-            s.checkpoints += Array(repeating: [], count: handles.count - s.checkpoints.count)
+        if s.tracks.count < handles.count {
+            s.tracks += repeatElement(ReferenceTrack(), count: handles.count - s.tracks.count)
         }
         for h in handles {
-            let held = h.totals.heldBytes
-            if s.checkpoints[h.index].last?.heldBytes != held {
-                s.checkpoints[h.index].append(Checkpoint(seq: seq, heldBytes: held))
-            }
+            s.tracks[h.index].record(h.totals.heldBytes, atSeq: seq)
         }
+        // A track needs nothing older than the oldest sample still held.
         guard dropped != nil, let oldest = s.samples.first?.seq else { return }
-        // Keep, per component, the newest checkpoint at or before the oldest
-        // sample still held, since it gives the value at that sample.
-        for i in s.checkpoints.indices {
-            let cps = s.checkpoints[i]
-            guard cps.count > 1, cps[1].seq <= oldest else { continue }
-            let keepFrom = (cps.lastIndex { $0.seq <= oldest }) ?? 0
-            s.checkpoints[i].removeFirst(keepFrom)
-        }
-    }
-
-    private static func value(_ checkpoints: [Checkpoint], atSeq seq: Int64) -> Int64 {
-        checkpoints.last { $0.seq <= seq }?.heldBytes ?? 0
+        for i in s.tracks.indices { s.tracks[i].forget(before: oldest) }
     }
 
     // MARK: Detection
@@ -285,28 +270,28 @@ public final class LeakDetector: Sendable {
 
     /// The report for now, with `currentUsageBytes` as current usage. Adds nothing to the history.
     public func detectLeaks(currentUsageBytes: Int64) -> LeakReport {
-        takeWarmupReferencesIfDue()
         let nowMs = UnixTime.milliseconds(now())
+        takeWarmupReferencesIfDue(nowMs: nowMs)
         let cutoff = nowMs - Int64(clamping: config.timeWindowSecs) * 1000
         let handles = registry.all
 
-        let (window, baseline, references, runStartMs) = state.withLock { s in
-            var window = s.samples.elements.filter { $0.tsMs >= cutoff }
+        let (window, baseline, references, runStartMs, cachedTrend) = state.withLock { s in
+            var window = s.samples.elements
+            window.removeAll { $0.tsMs < cutoff }
             // Usually already in time order; a clock that stepped back needs a
             // stable sort (equal timestamps keep insertion order).
             if zip(window, window.dropFirst()).contains(where: { $0.tsMs > $1.tsMs }) {
                 window = window.enumerated().sorted { ($0.element.tsMs, $0.offset) < ($1.element.tsMs, $1.offset) }.map(\.element)
             }
-            // Indexed by component; a component born after the reference point has 0.
-            var references = [Int64](repeating: 0, count: handles.count)
+            // Indexed by component; a component born after the reference point
+            // (past the end of the array) has 0.
+            var references: [Int64] = []
             if let b = s.baseline {
-                for (index, bytes) in b.componentBytes where index < references.count { references[index] = bytes }
+                references = b.componentBytes
             } else if let oldest = window.first {
-                for i in s.checkpoints.indices where i < references.count {
-                    references[i] = Self.value(s.checkpoints[i], atSeq: oldest.seq)
-                }
+                references = s.tracks.map { $0.value(atSeq: oldest.seq) }
             }
-            return (window, s.baseline, references, s.runStartMs)
+            return (window, s.baseline, references, s.runStartMs, s.cachedTrend)
         }
 
         var growthRate = 0.0
@@ -322,9 +307,13 @@ public final class LeakDetector: Sendable {
         if window.count >= config.trendMinSamples {
             // The verdict depends only on the samples in the window: reuse it
             // until a sample arrives or leaves.
-            let key = TrendKey(oldestSeq: window.map(\.seq).min() ?? 0, newestSeq: window.map(\.seq).max() ?? 0, count: window.count)
-            if let cached = state.withLock({ $0.cachedTrend }), cached.key == key {
-                trend = cached.verdict
+            var key = TrendKey(oldestSeq: .max, newestSeq: .min, count: window.count)
+            for sample in window {
+                key.oldestSeq = min(key.oldestSeq, sample.seq)
+                key.newestSeq = max(key.newestSeq, sample.seq)
+            }
+            if let cachedTrend, cachedTrend.key == key {
+                trend = cachedTrend.verdict
             } else {
                 let points = window.map { TrendPoint(tMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID) }
                 let verdict = TrendAnalyzer(config: config).verdict(for: points, runStarts: [1: runStartMs])
@@ -333,21 +322,12 @@ public final class LeakDetector: Sendable {
             }
         }
 
-        // Only growing components can be candidates or count in the growth shares.
-        var figures: [ComponentFigures] = []
-        for h in handles {
-            let totals = h.totals
-            let growth = totals.heldBytes - references[h.index]
-            guard growth > 0 else { continue }
-            let age = totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0
-            figures.append(ComponentFigures(name: h.name, kind: h.kind, totals: totals, growthBytes: growth, ageSecs: age, trend: nil))
-        }
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentUsageBytes
-        let candidates = LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .live)
+        let candidates = liveCandidates(handles, references: references, usageReferenceBytes: usageReference, nowMs: nowMs)
         let growthConfirmed = growthRate > config.growthThreshold && trend?.status != .notLeaking
         var notes: [String] = []
-        if baseline?.restored == true {
-            notes.append("Baseline restored from an earlier run (set \(ISO8601DateFormatter().string(from: UnixTime.date(milliseconds: baseline!.tsMs))))")
+        if let baseline, baseline.restored {
+            notes.append("Baseline restored from an earlier run (set \(ISO8601DateFormatter().string(from: UnixTime.date(milliseconds: baseline.tsMs))))")
         }
         return LeakReport(
             hasLeaks: !candidates.isEmpty || growthConfirmed,
@@ -363,5 +343,158 @@ public final class LeakDetector: Sendable {
             sampleCount: window.count,
             trend: trend
         )
+    }
+
+    /// What one pass over the components keeps of a candidate: its figures
+    /// as read once, and the rules it met.
+    private struct Hit {
+        var position: Int32
+        var rules: UInt8
+        var severity: LeakSeverity = .low
+        var growthBytes: Int64
+        var totals: ComponentTotals
+    }
+
+    /// The live candidates (SPEC §3), in report order. One pass reads each
+    /// component once and keeps only candidates; the gross growth is known at
+    /// its end, then severities, then one packed sort, and each candidate is
+    /// built once, in its final place.
+    private func liveCandidates(
+        _ handles: [ComponentHandle], references: [Int64], usageReferenceBytes: Int64, nowMs: Int64
+    ) -> [LeakCandidate] {
+        let floor = LeakClassifier.sizeFloor(usageReferenceBytes: usageReferenceBytes, config: config)
+        var gross: Int64 = 0
+        var hits: [Hit] = []
+        hits.reserveCapacity(handles.count)
+        handles.withUnsafeBufferPointer { handles in
+            for position in handles.indices {
+                // Borrowed, not retained: `handles` keeps every handle alive.
+                Unmanaged.passUnretained(handles[position])._withUnsafeGuaranteedRef { h in
+                    let totals = h.totals
+                    let growth = totals.heldBytes &- (h.index < references.count ? references[h.index] : 0)
+                    guard growth > 0 else { return }
+                    gross &+= growth
+                    let retention = LeakClassifier.retention(kind: h.kind, totals: totals)
+                    let rules = LeakClassifier.rules(kind: h.kind, totals: totals, retention: retention, growthBytes: growth,
+                                                     sizeFloor: floor, config: config)
+                    if rules != 0 {
+                        hits.append(Hit(position: Int32(truncatingIfNeeded: position), rules: rules, growthBytes: growth, totals: totals))
+                    }
+                }
+            }
+        }
+        for i in hits.indices {
+            let share = LeakClassifier.share(growthBytes: hits[i].growthBytes, grossGrowthBytes: gross)
+            hits[i].severity = config.severity.classify(allocatedBytes: hits[i].totals.heldBytes, sharePercent: share)
+        }
+        let order = LeakClassifier.reportOrder(count: hits.count) { (hits[$0].severity, hits[$0].totals.heldBytes) }
+        return [LeakCandidate](unsafeUninitializedCapacity: order.count) { buffer, initialized in
+            handles.withUnsafeBufferPointer { handles in
+                for (slot, i) in order.enumerated() {
+                    let hit = hits[i]
+                    Unmanaged.passUnretained(handles[Int(hit.position)])._withUnsafeGuaranteedRef { h in
+                        (buffer.baseAddress! + slot).initialize(to: LeakCandidate(
+                            component: h.name, totals: hit.totals, growthBytes: hit.growthBytes,
+                            ageSecs: hit.totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0,
+                            severity: hit.severity,
+                            share: LeakClassifier.share(growthBytes: hit.growthBytes, grossGrowthBytes: gross),
+                            retention: LeakClassifier.retention(kind: h.kind, totals: hit.totals),
+                            rules: hit.rules, trend: nil))
+                    }
+                    initialized = slot + 1
+                }
+            }
+        }
+    }
+}
+
+/// One component's held bytes at the history samples, compactly: its value
+/// at `baseSeq` and, after it, each change as a byte string of two LEB128
+/// numbers (samples since the previous change, zigzag change in bytes). A
+/// component that changes at every sample costs ~3 bytes a sample, not 16;
+/// one that never changes costs nothing past this struct.
+struct ReferenceTrack {
+    /// The first sample the track knows, or `nil` before the component's first sample.
+    private var baseSeq: Int64?
+    /// Held bytes at `baseSeq` (after forgetting: at the oldest sample held).
+    private var base: Int64 = 0
+    /// Held bytes at the newest change, to see the next one.
+    private var last: Int64 = 0
+    /// Sequence number of the newest change (or `baseSeq`).
+    private var lastSeq: Int64 = 0
+    private var changes: [UInt8] = []
+
+    /// Notes the held bytes at sample `seq` (samples come in increasing `seq`).
+    mutating func record(_ bytes: Int64, atSeq seq: Int64) {
+        guard baseSeq != nil else {
+            baseSeq = seq
+            base = bytes
+            last = bytes
+            lastSeq = seq
+            return
+        }
+        guard bytes != last else { return }
+        // Both are ≥ 0, so the difference cannot overflow.
+        let delta = bytes - last
+        Self.append(UInt64(seq - lastSeq), to: &changes)
+        Self.append(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), to: &changes)
+        last = bytes
+        lastSeq = seq
+    }
+
+    /// Held bytes at sample `seq`; 0 before the component's first sample.
+    func value(atSeq seq: Int64) -> Int64 {
+        guard let baseSeq, seq >= baseSeq else { return 0 }
+        return walk(upTo: seq).value
+    }
+
+    /// Drops the changes at or before sample `seq` into the base: no report
+    /// asks for a sample older than the oldest one held.
+    mutating func forget(before seq: Int64) {
+        guard let baseSeq, seq > baseSeq, !changes.isEmpty else { return }
+        let (value, at, consumed) = walk(upTo: seq)
+        guard consumed > 0 else { return }
+        base = value
+        self.baseSeq = at
+        changes.removeFirst(consumed)
+    }
+
+    /// The value at `seq`, the sequence number of the last change at or
+    /// before it, and the bytes of changes read up to there.
+    private func walk(upTo seq: Int64) -> (value: Int64, at: Int64, consumed: Int) {
+        var value = base
+        var at = baseSeq ?? 0
+        var offset = 0
+        while offset < changes.count {
+            var next = offset
+            let gap = Int64(bitPattern: Self.read(changes, &next))
+            guard at + gap <= seq else { break }
+            let zigzag = Self.read(changes, &next)
+            value &+= Int64(bitPattern: zigzag >> 1) ^ -Int64(bitPattern: zigzag & 1)
+            at += gap
+            offset = next
+        }
+        return (value, at, offset)
+    }
+
+    private static func append(_ value: UInt64, to bytes: inout [UInt8]) {
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    private static func read(_ bytes: [UInt8], _ offset: inout Int) -> UInt64 {
+        var result: UInt64 = 0
+        var shift: UInt64 = 0
+        while true {
+            let b = bytes[offset]
+            offset += 1
+            result |= UInt64(b & 0x7F) << shift
+            if b < 0x80 { return result }
+            shift += 7
+        }
     }
 }

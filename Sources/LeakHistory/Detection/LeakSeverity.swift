@@ -7,7 +7,7 @@ public enum LeakSeverity: String, Sendable, Codable, CaseIterable, Comparable, C
     case high = "High"
     case critical = "Critical"
 
-    private var rank: Int {
+    var rank: Int {
         switch self {
         case .low: 0
         case .medium: 1

@@ -26,7 +26,11 @@ struct RingBuffer<Element> {
 
     /// Oldest first.
     var elements: [Element] {
-        Array(storage[head...]) + Array(storage[..<head])
+        var out: [Element] = []
+        out.reserveCapacity(storage.count)
+        out += storage[head...]
+        out += storage[..<head]
+        return out
     }
 
     var first: Element? {

@@ -226,7 +226,7 @@ public struct TrendAnalyzer: Sendable {
     }
 
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        String(format: "%.\(digits)f", value)
+        DecimalText.fixed(value, digits)
     }
 
     static func rate(_ bytesPerHour: Double) -> String {
