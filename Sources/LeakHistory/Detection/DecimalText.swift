@@ -32,12 +32,15 @@ enum DecimalText {
             let half: UInt128 = 1 << (shift - 1)
             if remainder > half || (remainder == half && q & 1 == 1) { q += 1 }
         }
+        // Report figures fit 64 bits; their division and text are far cheaper there.
+        let (whole, fraction) = q <= UInt128(UInt64.max)
+            ? (String(UInt64(q) / UInt64(scale)), String(UInt64(q) % UInt64(scale)))
+            : (String(q / scale), String(q % scale))
         var text = value.sign == .minus ? "-" : ""
-        text += String(q / scale)
+        text += whole
         if digits > 0 {
-            let fraction = String(q % scale)
             text += "."
-            text += String(repeating: "0", count: digits - fraction.count)
+            if fraction.utf8.count < digits { text += String(repeating: "0", count: digits - fraction.utf8.count) }
             text += fraction
         }
         return text

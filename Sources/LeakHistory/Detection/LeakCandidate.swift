@@ -26,28 +26,22 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
     public var retentionPercent: Double?
     /// Which rules made it a candidate: `pattern`, `size`, `trend`.
     public var reasons: [String] {
-        get {
-            switch reasonStorage {
-            case .rules(let bits): LeakClassifier.Rule.names[Int(bits)]
-            case .custom(let names): names
-            }
-        }
-        set { reasonStorage = .custom(newValue) }
+        get { extras?.reasons ?? LeakClassifier.Rule.names[Int(ruleBits)] }
+        set { extras = Extras(reasons: newValue, trend: trend) }
     }
-    // The classifier's rule bits, spelled out on access: a report of
-    // thousands of candidates then copies no reference-counted lists.
-    private var reasonStorage: ReasonStorage
-    private enum ReasonStorage: Sendable {
-        case rules(UInt8)
-        case custom([String])
-    }
+
     /// The component's own trend verdict, in window reports.
     public var trend: TrendVerdict? {
-        get { trendBox?.verdict }
-        set { trendBox = newValue.map(TrendBox.init) }
+        get { extras?.trend }
+        set { extras = Extras(reasons: extras?.reasons, trend: newValue) }
     }
-    // Boxed: a verdict is large, and candidates are copied when sorted.
-    private var trendBox: TrendBox?
+
+    // A live report holds thousands of candidates: the classifier's rules are
+    // bits, spelled out on access, and what is rarer (a verdict, reasons set
+    // by hand) sits in one shared box, so a candidate holds at most one
+    // reference besides its name.
+    private var ruleBits: UInt8 = 0
+    private var extras: Extras?
 
     public init(
         component: String, allocatedMB: Int, netAllocations: Int64, ageSecs: UInt64,
@@ -66,8 +60,7 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         self.allocations = allocations
         self.deallocations = deallocations
         self.retentionPercent = retentionPercent
-        self.reasonStorage = .custom(reasons)
-        self.trendBox = trend.map(TrendBox.init)
+        self.extras = Extras(reasons: reasons, trend: trend)
     }
 
     /// The classifier's candidate: figures straight from the component's totals.
@@ -87,8 +80,8 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         self.allocations = totals.allocations
         self.deallocations = totals.deallocations
         self.retentionPercent = retention
-        self.reasonStorage = .rules(rules)
-        self.trendBox = trend.map(TrendBox.init)
+        self.ruleBits = rules
+        self.extras = trend.map { Extras(reasons: nil, trend: $0) }
     }
 
     enum CodingKeys: String, CodingKey {
@@ -120,8 +113,8 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         allocations = try c.decodeIfPresent(Int64.self, forKey: .allocations)
         deallocations = try c.decodeIfPresent(Int64.self, forKey: .deallocations)
         retentionPercent = try c.decodeIfPresent(Double.self, forKey: .retentionPercent)
-        reasonStorage = .custom(try c.decodeIfPresent([String].self, forKey: .reasons) ?? [])
-        trendBox = try c.decodeIfPresent(TrendVerdict.self, forKey: .trend).map(TrendBox.init)
+        extras = Extras(reasons: try c.decodeIfPresent([String].self, forKey: .reasons) ?? [],
+                        trend: try c.decodeIfPresent(TrendVerdict.self, forKey: .trend))
     }
 
     public func encode(to encoder: any Encoder) throws {
@@ -150,8 +143,13 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
     }
 }
 
-/// An immutable box, so a candidate carries its verdict by reference.
-private final class TrendBox: Sendable {
-    let verdict: TrendVerdict
-    init(_ verdict: TrendVerdict) { self.verdict = verdict }
+/// The rarer parts of a candidate, shared and immutable: reasons set by
+/// hand (`nil`: the rule bits say them) and a trend verdict.
+private final class Extras: Sendable {
+    let reasons: [String]?
+    let trend: TrendVerdict?
+    init(reasons: [String]?, trend: TrendVerdict?) {
+        self.reasons = reasons
+        self.trend = trend
+    }
 }

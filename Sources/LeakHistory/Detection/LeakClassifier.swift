@@ -108,7 +108,7 @@ enum LeakClassifier {
     /// Sorts one packed integer key per position (no closure, no string
     /// comparison), then unpacks the positions.
     @inline(__always)
-    static func reportOrder(count: Int, _ key: (Int) -> (LeakSeverity, Int64)) -> [Int] {
+    static func reportOrder(count: Int, _ key: (Int) -> (LeakSeverity, Int64)) -> ReportOrder {
         precondition(count < 1 << 32, "report order supports fewer than 2^32 candidates")
         var keys = [UInt128](unsafeUninitializedCapacity: count) { buffer, initialized in
             for i in 0..<count {
@@ -120,7 +120,15 @@ enum LeakClassifier {
             initialized = count
         }
         keys.sort()
-        return keys.map { Int(truncatingIfNeeded: $0 & 0xFFFF_FFFF) }
+        return ReportOrder(keys: keys)
+    }
+
+    /// Positions in report order, unpacked from the sorted keys as they are read.
+    struct ReportOrder: RandomAccessCollection {
+        let keys: [UInt128]
+        var startIndex: Int { 0 }
+        var endIndex: Int { keys.count }
+        subscript(i: Int) -> Int { Int(truncatingIfNeeded: keys[i] & 0xFFFF_FFFF) }
     }
 
     /// The seed's recommendation lines, in the seed's order, plus LeakHistory's own.

@@ -348,7 +348,9 @@ public final class LeakDetector: Sendable {
     /// What one pass over the components keeps of a candidate: its figures
     /// as read once, and the rules it met.
     private struct Hit {
-        var position: Int32
+        /// Copied in the pass, so building the candidates reads no handle again.
+        var name: String
+        var kind: ComponentKind
         var rules: UInt8
         var severity: LeakSeverity = .low
         var growthBytes: Int64
@@ -358,14 +360,18 @@ public final class LeakDetector: Sendable {
     /// The live candidates (SPEC §3), in report order. One pass reads each
     /// component once and keeps only candidates; the gross growth is known at
     /// its end, then severities, then one packed sort, and each candidate is
-    /// built once, in its final place.
+    /// built once, in its final place. Ties keep the order components were
+    /// first tracked.
     private func liveCandidates(
         _ handles: [ComponentHandle], references: [Int64], usageReferenceBytes: Int64, nowMs: Int64
     ) -> [LeakCandidate] {
         let floor = LeakClassifier.sizeFloor(usageReferenceBytes: usageReferenceBytes, config: config)
         var gross: Int64 = 0
-        var hits: [Hit] = []
-        hits.reserveCapacity(handles.count)
+        // A plain buffer: each hit is moved out exactly once into its
+        // candidate, so nothing is copied or reference-counted twice.
+        let hits = UnsafeMutablePointer<Hit>.allocate(capacity: handles.count)
+        defer { hits.deallocate() }
+        var count = 0
         handles.withUnsafeBufferPointer { handles in
             for position in handles.indices {
                 // Borrowed, not retained: `handles` keeps every handle alive.
@@ -378,31 +384,28 @@ public final class LeakDetector: Sendable {
                     let rules = LeakClassifier.rules(kind: h.kind, totals: totals, retention: retention, growthBytes: growth,
                                                      sizeFloor: floor, config: config)
                     if rules != 0 {
-                        hits.append(Hit(position: Int32(truncatingIfNeeded: position), rules: rules, growthBytes: growth, totals: totals))
+                        (hits + count).initialize(to: Hit(name: h.name, kind: h.kind, rules: rules, growthBytes: growth, totals: totals))
+                        count += 1
                     }
                 }
             }
         }
-        for i in hits.indices {
+        for i in 0..<count {
             let share = LeakClassifier.share(growthBytes: hits[i].growthBytes, grossGrowthBytes: gross)
             hits[i].severity = config.severity.classify(allocatedBytes: hits[i].totals.heldBytes, sharePercent: share)
         }
-        let order = LeakClassifier.reportOrder(count: hits.count) { (hits[$0].severity, hits[$0].totals.heldBytes) }
-        return [LeakCandidate](unsafeUninitializedCapacity: order.count) { buffer, initialized in
-            handles.withUnsafeBufferPointer { handles in
-                for (slot, i) in order.enumerated() {
-                    let hit = hits[i]
-                    Unmanaged.passUnretained(handles[Int(hit.position)])._withUnsafeGuaranteedRef { h in
-                        (buffer.baseAddress! + slot).initialize(to: LeakCandidate(
-                            component: h.name, totals: hit.totals, growthBytes: hit.growthBytes,
-                            ageSecs: hit.totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0,
-                            severity: hit.severity,
-                            share: LeakClassifier.share(growthBytes: hit.growthBytes, grossGrowthBytes: gross),
-                            retention: LeakClassifier.retention(kind: h.kind, totals: hit.totals),
-                            rules: hit.rules, trend: nil))
-                    }
-                    initialized = slot + 1
-                }
+        let order = LeakClassifier.reportOrder(count: count) { (hits[$0].severity, hits[$0].totals.heldBytes) }
+        return [LeakCandidate](unsafeUninitializedCapacity: count) { buffer, initialized in
+            for (slot, i) in order.enumerated() {
+                let hit = (hits + i).move()
+                (buffer.baseAddress! + slot).initialize(to: LeakCandidate(
+                    component: hit.name, totals: hit.totals, growthBytes: hit.growthBytes,
+                    ageSecs: hit.totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0,
+                    severity: hit.severity,
+                    share: LeakClassifier.share(growthBytes: hit.growthBytes, grossGrowthBytes: gross),
+                    retention: LeakClassifier.retention(kind: hit.kind, totals: hit.totals),
+                    rules: hit.rules, trend: nil))
+                initialized = slot + 1
             }
         }
     }
