@@ -38,38 +38,42 @@ public final class ComponentHandle: @unchecked Sendable {
     /// line pair that adjacent-line prefetchers fetch together, with another writer.
     @usableFromInline static let countersPerStripe = 16
     private static let allocatedSlot = 0, deallocatedSlot = 1, allocationsSlot = 2, deallocationsSlot = 3
-    private static let lineBytes = countersPerStripe * MemoryLayout<Int64>.stride
-    /// Stripe 0, one line.
+    static let lineBytes = countersPerStripe * MemoryLayout<Int64>.stride
+    /// Stripe 0, carved from a slab shared with other handles.
     @usableFromInline let home: UnsafeMutablePointer<Atomic<Int64>>
+    /// Keeps the slab that holds `home` alive as long as this handle.
+    private let slab: StripeSlab
     /// Stripes 1 to 7 and the overflow stripe, eight lines, allocated on first use.
     @usableFromInline let others = Atomic<UnsafeMutableRawPointer?>(nil)
     private let gauge = Atomic<Int64>(0)
     private let firstEventMs = Atomic<Int64>(0)
     private let now: @Sendable () -> Date
 
-    init(name: String, kind: ComponentKind, index: Int, now: @escaping @Sendable () -> Date) {
+    /// A handle whose home stripe is the next free one of `slab` (the
+    /// registry passes a slab with room, under its writer lock).
+    init(name: String, kind: ComponentKind, index: Int, slab: StripeSlab, now: @escaping @Sendable () -> Date) {
         self.name = name
         self.kind = kind
         self.index = index
         self.now = now
-        home = Self.allocateLines(1)
+        self.slab = slab
+        home = slab.take()
     }
 
     deinit {
-        Self.deallocateLines(home, count: 1)
         if let others = others.load(ordering: .acquiring) {
             Self.deallocateLines(others.assumingMemoryBound(to: Atomic<Int64>.self), count: Self.stripeCount - 1)
         }
     }
 
-    private static func allocateLines(_ count: Int) -> UnsafeMutablePointer<Atomic<Int64>> {
+    static func allocateLines(_ count: Int) -> UnsafeMutablePointer<Atomic<Int64>> {
         let raw = UnsafeMutableRawPointer.allocate(byteCount: count * lineBytes, alignment: lineBytes)
         let counters = raw.bindMemory(to: Atomic<Int64>.self, capacity: count * countersPerStripe)
         for i in 0..<(count * countersPerStripe) { (counters + i).initialize(to: Atomic(0)) }
         return counters
     }
 
-    private static func deallocateLines(_ counters: UnsafeMutablePointer<Atomic<Int64>>, count: Int) {
+    static func deallocateLines(_ counters: UnsafeMutablePointer<Atomic<Int64>>, count: Int) {
         counters.deinitialize(count: count * countersPerStripe)
         UnsafeMutableRawPointer(counters).deallocate()
     }
@@ -183,6 +187,34 @@ public final class ComponentHandle: @unchecked Sendable {
             home[Self.deallocationsSlot].store(deallocations, ordering: .relaxed)
         }
         if let ms { firstEventMs.store(ms, ordering: .relaxed) }
+    }
+}
+
+/// Home stripes for 64 handles in one aligned block: a handle's stripe then
+/// costs its 128 bytes and nothing for alignment or the allocator. Each
+/// handle carved from it keeps it alive.
+final class StripeSlab: @unchecked Sendable {
+    // @unchecked: `next` only changes under the registry's writer lock; the
+    // stripes are touched through atomics only.
+    static let capacity = 64
+    private let lines: UnsafeMutablePointer<Atomic<Int64>>
+    private var next = 0
+
+    init() {
+        lines = ComponentHandle.allocateLines(Self.capacity)
+    }
+
+    var isFull: Bool { next == Self.capacity }
+
+    /// The next free stripe; only while not full, under the registry's writer lock.
+    func take() -> UnsafeMutablePointer<Atomic<Int64>> {
+        precondition(!isFull, "a full stripe slab")
+        defer { next += 1 }
+        return lines + next * ComponentHandle.countersPerStripe
+    }
+
+    deinit {
+        ComponentHandle.deallocateLines(lines, count: Self.capacity)
     }
 }
 

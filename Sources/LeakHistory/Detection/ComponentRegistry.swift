@@ -30,6 +30,8 @@ final class ComponentRegistry: @unchecked Sendable {
 
     private struct WriterState {
         var handles: [ComponentHandle] = []
+        /// Where the next handles' home stripes come from.
+        var slab = StripeSlab()
         var tables: [Table]
     }
 
@@ -70,7 +72,8 @@ final class ComponentRegistry: @unchecked Sendable {
         return writer.withLock { state in
             if let existing = withExisting(name, { $0 }) { return existing }
             guard state.handles.count < maxComponents else { return nil }
-            let handle = ComponentHandle(name: name, kind: kind, index: state.handles.count, now: now)
+            if state.slab.isFull { state.slab = StripeSlab() }
+            let handle = ComponentHandle(name: name, kind: kind, index: state.handles.count, slab: state.slab, now: now)
             state.handles.append(handle)
             var table = state.tables[state.tables.count - 1]
             if state.handles.count * 2 > table.mask + 1 {

@@ -439,6 +439,12 @@ struct ReferenceTrack {
         guard bytes != last else { return }
         // Both are ≥ 0, so the difference cannot overflow.
         let delta = bytes - last
+        // Grow by a quarter, not double: thousands of tracks each hold
+        // about a history's worth of changes, and doubling would leave up
+        // to half of every buffer unused.
+        if changes.capacity - changes.count < 20 {
+            changes.reserveCapacity(changes.count + changes.count / 4 + 32)
+        }
         Self.append(UInt64(seq - lastSeq), to: &changes)
         Self.append(UInt64(bitPattern: (delta << 1) ^ (delta >> 63)), to: &changes)
         last = bytes
