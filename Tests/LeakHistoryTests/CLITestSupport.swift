@@ -11,20 +11,23 @@ enum CLI {
 
     /// The executable beside the test bundle (`.build/<config>/leak-history`).
     static var executable: URL {
-        get throws {
-            var dir = Bundle.main.bundleURL
-            for _ in 0..<4 {
-                let candidate = dir.appendingPathComponent("leak-history")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-                dir.deleteLastPathComponent()
-            }
-            let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
-            for dir in [arg0, arg0.deletingLastPathComponent()] {
-                let candidate = dir.appendingPathComponent("leak-history")
-                if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
-            }
-            throw CLIError(description: "leak-history executable not found next to the tests (run `swift build` first)")
+        get throws { try executable(named: "leak-history") }
+    }
+
+    /// A product of this package built beside the test bundle (`.build/<config>/<name>`).
+    static func executable(named name: String) throws -> URL {
+        var dir = Bundle.main.bundleURL
+        for _ in 0..<4 {
+            let candidate = dir.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+            dir.deleteLastPathComponent()
         }
+        let arg0 = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent()
+        for dir in [arg0, arg0.deletingLastPathComponent()] {
+            let candidate = dir.appendingPathComponent(name)
+            if FileManager.default.isExecutableFile(atPath: candidate.path) { return candidate }
+        }
+        throw CLIError(description: "\(name) executable not found next to the tests (run `swift build` first)")
     }
 
     struct CLIError: Error, CustomStringConvertible { let description: String }
