@@ -139,7 +139,8 @@ enum LeakClassifier {
         var lines: [String] = []
         let exceeds = overallGrowthRate > config.growthThreshold
         if exceeds {
-            lines.append("Memory growth rate of \(fixed(overallGrowthRate, 2))% exceeds threshold of \(fixed(config.growthThreshold, 2))%")
+            lines.append(concat("Memory growth rate of ", fixed(overallGrowthRate, 2), "% exceeds threshold of ",
+                                fixed(config.growthThreshold, 2), "%"))
             lines.append("Consider triggering garbage collection or cleanup")
             if let trend = usageTrend, trend.status == .notLeaking {
                 lines.append("The trend test does not confirm a leak: \(trend.explanation)")
@@ -155,17 +156,18 @@ enum LeakClassifier {
         for c in candidates.prefix(3) {
             switch c.severity {
             case .critical:
-                var line = "CRITICAL: Component '\(c.component)' has \(c.allocatedMB) MB allocated with \(fixed(c.growthRate, 1))% growth rate"
+                var line = concat("CRITICAL: Component '", c.component, "' has ", String(c.allocatedMB), " MB allocated with ",
+                                  fixed(c.growthRate, 1), "% growth rate")
                 if soleGrower && c.growthRate >= 99.95 {
                     line += " — all the growth comes from it"
                 }
                 lines.append(line)
             case .high:
-                lines.append("HIGH: Component '\(c.component)' shows high memory usage (\(c.allocatedMB) MB)")
+                lines.append(concat("HIGH: Component '", c.component, "' shows high memory usage (", String(c.allocatedMB), " MB)"))
             case .medium:
-                lines.append("MEDIUM: Monitor component '\(c.component)' (\(c.allocatedMB) MB allocated)")
+                lines.append(concat("MEDIUM: Monitor component '", c.component, "' (", String(c.allocatedMB), " MB allocated)"))
             case .low:
-                lines.append("LOW: Track component '\(c.component)' (\(c.allocatedMB) MB allocated)")
+                lines.append(concat("LOW: Track component '", c.component, "' (", String(c.allocatedMB), " MB allocated)"))
             }
         }
         if let trend = usageTrend, trend.isLeaking, let secs = trend.timeToLimitSecs {
@@ -179,6 +181,15 @@ enum LeakClassifier {
             lines.append("No memory leaks detected")
         }
         return lines
+    }
+
+    /// `parts` joined with one allocation (a report writes a few such lines
+    /// every call; interpolation grows its buffer as it goes).
+    static func concat(_ parts: String...) -> String {
+        var line = ""
+        line.reserveCapacity(parts.reduce(0) { $0 + $1.utf8.count })
+        for part in parts { line += part }
+        return line
     }
 
     /// `value` with `digits` decimals, as Rust's `{:.N}` prints it.

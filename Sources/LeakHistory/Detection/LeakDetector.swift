@@ -350,10 +350,11 @@ public final class LeakDetector: Sendable {
     private struct Hit {
         /// Copied in the pass, so building the candidates reads no handle again.
         var name: String
-        var kind: ComponentKind
         var rules: UInt8
         var severity: LeakSeverity = .low
         var growthBytes: Int64
+        var share = 0.0
+        var retention: Double?
         var totals: ComponentTotals
     }
 
@@ -384,15 +385,16 @@ public final class LeakDetector: Sendable {
                     let rules = LeakClassifier.rules(kind: h.kind, totals: totals, retention: retention, growthBytes: growth,
                                                      sizeFloor: floor, config: config)
                     if rules != 0 {
-                        (hits + count).initialize(to: Hit(name: h.name, kind: h.kind, rules: rules, growthBytes: growth, totals: totals))
+                        (hits + count).initialize(to: Hit(name: h.name, rules: rules, growthBytes: growth,
+                                                          retention: retention, totals: totals))
                         count += 1
                     }
                 }
             }
         }
         for i in 0..<count {
-            let share = LeakClassifier.share(growthBytes: hits[i].growthBytes, grossGrowthBytes: gross)
-            hits[i].severity = config.severity.classify(allocatedBytes: hits[i].totals.heldBytes, sharePercent: share)
+            hits[i].share = LeakClassifier.share(growthBytes: hits[i].growthBytes, grossGrowthBytes: gross)
+            hits[i].severity = config.severity.classify(allocatedBytes: hits[i].totals.heldBytes, sharePercent: hits[i].share)
         }
         let order = LeakClassifier.reportOrder(count: count) { (hits[$0].severity, hits[$0].totals.heldBytes) }
         return [LeakCandidate](unsafeUninitializedCapacity: count) { buffer, initialized in
@@ -402,9 +404,7 @@ public final class LeakDetector: Sendable {
                     component: hit.name, totals: hit.totals, growthBytes: hit.growthBytes,
                     ageSecs: hit.totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0,
                     severity: hit.severity,
-                    share: LeakClassifier.share(growthBytes: hit.growthBytes, grossGrowthBytes: gross),
-                    retention: LeakClassifier.retention(kind: hit.kind, totals: hit.totals),
-                    rules: hit.rules, trend: nil))
+                    share: hit.share, retention: hit.retention, rules: hit.rules, trend: nil))
                 initialized = slot + 1
             }
         }
