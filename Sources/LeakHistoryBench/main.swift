@@ -146,10 +146,14 @@ struct LeakHistoryBench: ParsableCommand {
                 }
                 Thread.sleep(forTimeInterval: 0.1)
             }
+            let beforeReport = Measure.residentBytes()
             let report = recorder.detectLeaks()
+            let withReport = Measure.residentBytes()
             try recorder.close()
-            print(String(format: "start rss %.1f MB, end rss %.1f MB, recorder self-report has_leaks=%@", Double(startRSS) / 1_048_576,
-                         Double(Measure.residentBytes()) / 1_048_576, report.hasLeaks ? "true" : "false"))
+            let mb = { (bytes: Int64) in String(format: "%.1f MB", Double(bytes) / 1_048_576) }
+            print("start rss \(mb(startRSS)), before the closing report \(mb(beforeReport)), holding the report "
+                + "(\(report.leakCandidates.count) candidates) \(mb(withReport)), after close \(mb(Measure.residentBytes())); "
+                + "recorder self-report has_leaks=\(report.hasLeaks)")
         }
     }
 }

@@ -137,31 +137,78 @@ extension HistoryReader {
 
     /// Usage as the sum of the components' latest values at each sample time,
     /// for a source that records components but no snapshots.
+    ///
+    /// Each series is already in time order, so they are merged (a min-heap
+    /// of each series' next point, ties by series) instead of sorted together.
     static func summedUsage(_ series: [[SeriesPoint]]) -> [SeriesPoint] {
-        var events: [(tsMs: Int64, component: Int, point: SeriesPoint)] = []
-        for (index, points) in series.enumerated() {
-            for p in points { events.append((p.tsMs, index, p)) }
+        // Heap entries: the next point's time (order-preserving as unsigned) and its series.
+        func key(_ tsMs: Int64, _ component: Int) -> UInt128 {
+            UInt128(UInt64(bitPattern: tsMs) ^ (1 << 63)) << 64 | UInt128(component)
         }
-        events.sort { ($0.tsMs, $0.component) < ($1.tsMs, $1.component) }
-        var current: [Int: Int64] = [:]
+        var heap = MinHeap<UInt128>()
+        var next = [Int](repeating: 0, count: series.count)
+        for (component, points) in series.enumerated() where !points.isEmpty {
+            heap.push(key(points[0].tsMs, component))
+        }
+        var current = [Int64](repeating: 0, count: series.count)
         var run: Int64? = nil
         var total: Int64 = 0
         var result: [SeriesPoint] = []
-        for event in events {
-            if event.point.runID != run {
-                // A new run: what the components held in the old one is gone.
-                current.removeAll()
-                total = 0
-                run = event.point.runID
+        while let top = heap.pop() {
+            let component = Int(truncatingIfNeeded: top & 0xFFFF_FFFF_FFFF_FFFF)
+            let point = series[component][next[component]]
+            next[component] += 1
+            if next[component] < series[component].count {
+                heap.push(key(series[component][next[component]].tsMs, component))
             }
-            total += event.point.bytes - (current[event.component] ?? 0)
-            current[event.component] = event.point.bytes
-            if let last = result.last, last.tsMs == event.tsMs {
+            if point.runID != run {
+                // A new run: what the components held in the old one is gone.
+                for i in current.indices { current[i] = 0 }
+                total = 0
+                run = point.runID
+            }
+            total += point.bytes - current[component]
+            current[component] = point.bytes
+            if let last = result.last, last.tsMs == point.tsMs {
                 result[result.count - 1].bytes = total
             } else {
-                result.append(SeriesPoint(tsMs: event.tsMs, bytes: total, runID: event.point.runID))
+                result.append(SeriesPoint(tsMs: point.tsMs, bytes: total, runID: point.runID))
             }
         }
         return result
+    }
+}
+
+/// A binary min-heap in an array.
+struct MinHeap<Element: Comparable> {
+    private var items: [Element] = []
+
+    mutating func push(_ element: Element) {
+        items.append(element)
+        var child = items.count - 1
+        while child > 0 {
+            let parent = (child - 1) / 2
+            guard items[child] < items[parent] else { break }
+            items.swapAt(child, parent)
+            child = parent
+        }
+    }
+
+    mutating func pop() -> Element? {
+        guard let top = items.first else { return nil }
+        let last = items.removeLast()
+        guard !items.isEmpty else { return top }
+        items[0] = last
+        var parent = 0
+        while true {
+            let left = 2 * parent + 1, right = left + 1
+            var smallest = parent
+            if left < items.count && items[left] < items[smallest] { smallest = left }
+            if right < items.count && items[right] < items[smallest] { smallest = right }
+            if smallest == parent { break }
+            items.swapAt(parent, smallest)
+            parent = smallest
+        }
+        return top
     }
 }
