@@ -39,8 +39,10 @@ public final class LeakRecorder: Sendable {
 
     private struct StoreState {
         var store: HistoryStore?
-        /// Totals last written and the component's row id, by component index.
-        var written: [ComponentTotals?] = []
+        /// Totals last written, by component index (compact: a recorder may
+        /// hold tens of thousands); empty again after a failed flush, so the
+        /// next one writes every component.
+        var written: [WrittenTotals] = []
         var componentIDs: [Int64?] = []
         var flushCount = 0
         var lastFlushMs: Double = 0
@@ -248,23 +250,33 @@ public final class LeakRecorder: Sendable {
         let started = DispatchTime.now().uptimeNanoseconds
         let ts = UnixTime.milliseconds(now())
         let handles = detector.registry.all
-        var changed: [(ComponentHandle, ComponentTotals)] = []
-        for h in handles {
-            let totals = h.totals
-            if h.index >= state.written.count || state.written[h.index] != totals { changed.append((h, totals)) }
+        // Whether anything changed at all; the transaction reads the totals
+        // again and writes each changed component as it goes, so a flush
+        // keeps no list of them.
+        func changed(_ h: ComponentHandle, _ totals: ComponentTotals) -> Bool {
+            h.index >= state.written.count || state.written[h.index] != WrittenTotals(totals)
         }
-        guard !changed.isEmpty || !taken.snapshots.isEmpty || !taken.baselines.isEmpty || !taken.baselineClears.isEmpty else {
+        guard handles.contains(where: { changed($0, $0.totals) }) || !taken.snapshots.isEmpty || !taken.baselines.isEmpty
+            || !taken.baselineClears.isEmpty else {
             return
         }
+        if state.written.count < handles.count {
+            state.written += repeatElement(.never, count: handles.count - state.written.count)
+        }
+        var componentsWritten = 0
         do {
             try store.db.inTransaction {
                 for s in taken.snapshots {
                     try store.insertSnapshot(sourceID: sourceID, tsMs: s.tsMs, runID: runID, usageBytes: s.usageBytes)
                 }
-                for (h, totals) in changed {
+                for h in handles {
+                    let totals = h.totals
+                    guard changed(h, totals) else { continue }
+                    componentsWritten += 1
                     let id = try cachedComponentID(h, store: store, state: &state)
                     try store.insertComponentSample(componentID: id, tsMs: ts, runID: runID, allocatedBytes: totals.heldBytes,
                                                     allocations: totals.allocations, deallocations: totals.deallocations)
+                    state.written[h.index] = WrittenTotals(totals)
                 }
                 for clear in taken.baselineClears {
                     try store.clearBaseline(sourceID: sourceID, clearedMs: clear)
@@ -281,6 +293,8 @@ public final class LeakRecorder: Sendable {
         } catch {
             store.forgetCachedIDs()
             state.componentIDs.removeAll()
+            // Rolled back: what this flush marked as written was not.
+            state.written.removeAll()
             // Put the batch back in front of what arrived meanwhile, so a later flush retries it.
             let overflow = pending.withLock { p -> Int in
                 p.snapshots = taken.snapshots + p.snapshots
@@ -293,15 +307,11 @@ public final class LeakRecorder: Sendable {
             if overflow > 0 { dropped.wrappingAdd(overflow, ordering: .relaxed) }
             throw error
         }
-        if state.written.count < handles.count {
-            state.written += Array(repeating: nil, count: handles.count - state.written.count)
-        }
-        for (h, totals) in changed { state.written[h.index] = totals }
         try maintain(store, state: &state, nowMs: ts)
         state.flushCount += 1
         state.lastFlushMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
         logger.debug("flushed", metadata: [
-            "db.path": "\(path)", "snapshots": "\(taken.snapshots.count)", "components": "\(changed.count)",
+            "db.path": "\(path)", "snapshots": "\(taken.snapshots.count)", "components": "\(componentsWritten)",
         ])
     }
 
@@ -350,5 +360,32 @@ public final class LeakRecorder: Sendable {
     /// Flushes done so far and the duration of the last one, in ms.
     public var flushStatistics: (count: Int, lastDurationMs: Double) {
         store.withLock { ($0.flushCount, $0.lastFlushMs) }
+    }
+}
+
+/// A component's totals as last written, in 40 bytes (a `ComponentTotals?`
+/// takes 64): counts of a gauge are -1, `never` matches no real totals.
+struct WrittenTotals: Equatable {
+    var allocatedBytesTotal: Int64
+    var deallocatedBytesTotal: Int64
+    var allocations: Int64
+    var deallocations: Int64
+    var firstEventMs: Int64
+
+    static let never = WrittenTotals(allocatedBytesTotal: .min, deallocatedBytesTotal: .min, allocations: .min,
+                                     deallocations: .min, firstEventMs: .min)
+
+    init(allocatedBytesTotal: Int64, deallocatedBytesTotal: Int64, allocations: Int64, deallocations: Int64, firstEventMs: Int64) {
+        self.allocatedBytesTotal = allocatedBytesTotal
+        self.deallocatedBytesTotal = deallocatedBytesTotal
+        self.allocations = allocations
+        self.deallocations = deallocations
+        self.firstEventMs = firstEventMs
+    }
+
+    init(_ totals: ComponentTotals) {
+        self.init(allocatedBytesTotal: totals.allocatedBytesTotal, deallocatedBytesTotal: totals.deallocatedBytesTotal,
+                  allocations: totals.allocations ?? -1, deallocations: totals.deallocations ?? -1,
+                  firstEventMs: totals.firstEventMs ?? -1)
     }
 }
