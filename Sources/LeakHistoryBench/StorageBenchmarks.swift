@@ -45,8 +45,9 @@ enum StorageBenchmarks {
                       note: "recorder flushes of \(components) changed components, \(rounds) rounds")
     }
 
-    /// A database of `perComponent` samples for each of `components` components, 1 s apart.
-    static func populate(path: String, components: Int, perComponent: Int) throws -> [Int64] {
+    /// A database of `perComponent` samples for each of `components` components, 1 s apart from `start`.
+    static func populate(path: String, components: Int, perComponent: Int, start: Int64 = t0) throws -> [Int64] {
+        let t0 = start
         let writer = try HistoryWriter(path: path)
         try writer.ingest((0..<components).map {
             IngestEvent(source: "bench", tsMs: t0, kind: .gauge(component: "c\($0)", bytes: 1 << 20))

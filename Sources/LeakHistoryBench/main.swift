@@ -122,7 +122,10 @@ struct LeakHistoryBench: ParsableCommand {
             if !noPopulate {
                 let perComponent = max(2, storedSamples / components)
                 FileHandle.standardError.write(Data("populating \(perComponent * components) samples…\n".utf8))
-                _ = try StorageBenchmarks.populate(path: path, components: components, perComponent: perComponent)
+                // Recent enough for the default retention (raw samples: 7 days), so
+                // the recorder's hourly prune keeps them: the file really holds them all.
+                let start = UnixTime.milliseconds(Date()) - Int64(perComponent) * 1000
+                _ = try StorageBenchmarks.populate(path: path, components: components, perComponent: perComponent, start: start)
             }
             if populateOnly { return }
             let recorder = try LeakRecorder(path: path, options: RecorderOptions(source: "soak", flushIntervalSecs: 1))
