@@ -121,12 +121,12 @@ struct DemoCommand: ParsableCommand {
             print(text.render(report, title: title))
         }
 
-        let measured = (leakerReport.trend?.slopeMBPerHour ?? 0) / 3600
+        let measured = (leakerReport.trend?.rateBytesPerHour ?? 0) / 3600 / Double(ByteSize.bytesPerMB)
         let leakerRight = leakerReport.hasLeaks && leakerReport.trend?.isLeaking == true
         let steadyRight = !steadyReport.hasLeaks && steadyReport.trend?.isLeaking != true
         print(text.bold("Verdicts"))
         print("  \(Self.leakerSource): " + (leakerReport.hasLeaks ? text.paint("LEAKING", .red) : text.paint("no leak", .green))
-            + String(format: " — true rate %.2f MB/s, measured %.2f MB/s (robust slope of RSS)", leakMbPerSec, measured))
+            + String(format: " — true rate %.2f MiB/s, measured %.2f MiB/s (fitted rate of RSS since onset)", leakMbPerSec, measured))
         print("  \(Self.steadySource): " + (steadyReport.hasLeaks ? text.paint("LEAKING", .red) : text.paint("no leak", .green))
             + " — " + (steadyReport.trend?.explanation ?? "too few samples for a trend"))
         if !leakerRight || !steadyRight || reason == .interrupted {

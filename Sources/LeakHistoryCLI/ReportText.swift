@@ -12,22 +12,22 @@ struct ReportText {
 
     func render(_ report: LeakReport, title: String) -> String {
         var out = "\(bold(title))\n"
-        let verdict = report.hasLeaks ? paint("LEAKING", .red) : paint("no leak", .green)
-        out += "  verdict:  \(verdict)\n"
+        out += "  verdict:  \(verdictLine(report))\n"
         out += "  usage:    \(mb(report.currentBytes)) now"
         if let baseline = report.baselineBytes { out += ", baseline \(mb(baseline))" }
-        out += "; \(String(format: "%+.2f", report.overallGrowthRate))% over \(report.sampleCount) samples in the window"
-        out += " (\(String(format: "%+.2f", report.growthMBPerMinute)) MB/min)\n"
+        out += "; first-vs-last \(String(format: "%+.2f", report.overallGrowthRate))% over \(report.sampleCount) samples"
+        out += " (seed figure \(String(format: "%+.2f", report.growthMBPerMinute)) MB/min)\n"
         if let trend = report.trend {
             out += "  trend:    \(trend.explanation)\n"
         }
         if report.leakCandidates.isEmpty {
             out += "  candidates: none\n"
         } else {
-            var rows = [["SEVERITY", "COMPONENT", "HELD", "GROWTH", "SHARE", "NET ALLOCS", "AGE"]]
+            var rows = [["SEVERITY", "COMPONENT", "HELD", "GROWTH", "SHARE", "RATE", "NET ALLOCS", "AGE"]]
             for c in report.leakCandidates {
                 rows.append([c.severity.rawValue, c.component, mb(c.allocatedBytes), "+" + mb(c.growthBytes),
-                             String(format: "%.1f%%", c.growthRate), c.allocations == nil ? "—" : "\(c.netAllocations)", "\(c.ageSecs) s"])
+                             String(format: "%.1f%%", c.growthRate), c.trend?.rateText ?? "—",
+                             c.allocations == nil ? "—" : "\(c.netAllocations)", "\(c.ageSecs) s"])
             }
             out += "  candidates:\n"
             out += table(rows, severityColumn: 0).split(separator: "\n").map { "    " + $0 }.joined(separator: "\n") + "\n"
@@ -35,6 +35,25 @@ struct ReportText {
         out += "  recommendations:\n"
         for line in report.recommendations { out += "    - \(line)\n" }
         return out
+    }
+
+    /// `LEAKING since 2026-12-01T09:14:05Z, +38.20 MiB/h`, `no leak`, `insufficient data`, `no data`.
+    func verdictLine(_ report: LeakReport) -> String {
+        guard report.hasLeaks else {
+            switch report.trend?.status {
+            case .insufficientData: return paint("insufficient data", .yellow)
+            case .noData: return paint("no data", .yellow)
+            default: return paint("no leak", .green)
+            }
+        }
+        var line = paint("LEAKING", .red)
+        if let trend = report.trend, trend.isLeaking {
+            if let since = trend.growingSinceMs { line += " since \(AnalysisText.timestamp(ms: since))" }
+            line += ", \(trend.rateText)"
+        } else if let top = report.leakCandidates.first {
+            line += " in '\(top.component)'" + (top.trend.map { ", \($0.rateText)" } ?? "")
+        }
+        return line
     }
 
     private func table(_ rows: [[String]], severityColumn: Int) -> String {

@@ -423,8 +423,13 @@ final class ProgressDisplay {
         if withPID, let pid = status.pid { text += " (pid \(pid))" }
         guard let bytes = status.currentBytes else { return text + ": no sample yet" }
         text += ": \(megabytes(bytes))"
-        if let trend = status.trend {
-            text += ", \(rate(mbPerHour: trend.slopeMBPerHour)), " + (status.hasLeaks ? "LEAKING so far" : "no leak so far")
+        if let trend = status.trend, trend.status == .leaking || trend.status == .notLeaking {
+            text += ", \(trend.rateText)"
+            if status.hasLeaks, let since = trend.growingSinceMs {
+                text += " since \(AnalysisText.timestamp(ms: since))"
+            }
+            text += ", " + (status.hasLeaks ? "LEAKING so far" : "no leak so far")
+            if let secs = trend.timeToLimitSecs { text += ", limit in \(AnalysisText.duration(ms: secs * 1000))" }
         } else {
             text += ", collecting samples (\(status.sampleCount) of \(status.samplesForTrend) for a trend)"
         }
@@ -434,13 +439,5 @@ final class ProgressDisplay {
 
     static func megabytes(_ bytes: Int64) -> String {
         String(format: "%.1f MB", Double(bytes) / Double(ByteSize.bytesPerMB))
-    }
-
-    /// A slope in the unit that keeps it readable: MB/s, MB/min or MB/h.
-    static func rate(mbPerHour: Double) -> String {
-        let perSecond = mbPerHour / 3600
-        if abs(perSecond) >= 0.1 { return String(format: "%+.2f MB/s", perSecond) }
-        if abs(perSecond * 60) >= 0.1 { return String(format: "%+.2f MB/min", perSecond * 60) }
-        return String(format: "%+.2f MB/h", mbPerHour)
     }
 }

@@ -190,11 +190,6 @@ function bytes(b) {
 }
 function signed(text, value) { return (value > 0 ? "+" : "") + text; }
 function pct(v) { return (v > 0 ? "+" : "") + v.toFixed(1) + "%"; }
-function rate(mbPerHour) {
-  const perMin = mbPerHour / 60;
-  if (Math.abs(perMin) >= 1) return signed(perMin.toFixed(1), perMin) + " MB/min";
-  return signed(mbPerHour.toFixed(1), mbPerHour) + " MB/h";
-}
 function age(secs) {
   if (secs < 120) return secs + " s";
   if (secs < 7200) return Math.round(secs / 60) + " min";
@@ -325,6 +320,8 @@ function renderVerdict(report, baseline) {
     badge.className = "badge none"; badge.textContent = "NO DATA";
   } else if (report.has_leaks) {
     badge.className = "badge leak"; badge.textContent = "LEAKING";
+  } else if (trend && trend.status === "insufficient_data") {
+    badge.className = "badge none"; badge.textContent = "TOO FEW SAMPLES";
   } else {
     badge.className = "badge ok"; badge.textContent = "NO LEAK";
   }
@@ -335,16 +332,20 @@ function renderVerdict(report, baseline) {
   $("explanation").textContent = text;
   const parts = [];
   if (report.leak_candidates.length) parts.push(report.leak_candidates.length + " leak candidate" + (report.leak_candidates.length > 1 ? "s" : ""));
+  if (trend && trend.growing_since_ms) parts.push("growing since " + fullTime(trend.growing_since_ms) + " at " + trend.rate_text);
+  if (trend && trend.envelope) parts.push("read from the lower envelope of a sawtooth (" + trend.envelope.troughs + " troughs)");
   if (trend && trend.run_count > 1) parts.push(trend.run_count + " runs, joined at their restarts");
   if (trend && trend.time_to_limit_secs) parts.push("memory limit in " + age(Math.round(trend.time_to_limit_secs)));
   parts.push(fullTime(report.window_from_ms) + " → " + fullTime(report.window_to_ms));
   $("explanation-sub").textContent = parts.join(" · ");
-  const growthClass = report.overall_growth_rate > 0.5 ? "up" : report.overall_growth_rate < -0.5 ? "down" : "";
+  // Coloured by the verdict, not by the sign of a first-vs-last figure.
+  const growthClass = report.has_leaks ? "up" : "";
   const tiles = [
     tile("current", report.sample_count ? bytes(report.current_bytes) : "—"),
     tile("baseline", baseline ? bytes(baseline.usage_bytes) : "none"),
-    tile("growth", report.sample_count > 1 ? pct(report.overall_growth_rate) : "—", growthClass),
-    tile("slope", trend ? rate(trend.slope_mb_per_hour) : "—", trend && trend.is_leaking ? "up" : ""),
+    tile("first vs last", report.sample_count > 1 ? pct(report.overall_growth_rate) : "—", growthClass),
+    tile("rate", trend && trend.rate_text && trend.status !== "insufficient_data" ? trend.rate_text : "—", trend && trend.is_leaking ? "up" : ""),
+    tile("growing since", trend && trend.growing_since_ms ? fullTime(trend.growing_since_ms) : "—", trend && trend.is_leaking ? "up" : ""),
     tile("samples", String(report.sample_count)),
   ];
   $("tiles").replaceChildren(...tiles);
@@ -469,7 +470,7 @@ function renderCandidates(report, components) {
     const rows = candidates.map((c) => {
       const share = Math.max(0, Math.min(100, c.growth_rate));
       const facts = [(c.reasons || []).join(", ")];
-      if (c.trend) facts.push(rate(c.trend.slope_mb_per_hour));
+      if (c.trend) facts.push(c.trend.rate_text);
       if (c.allocations !== undefined && c.allocations !== null) facts.push(c.net_allocations + " net allocs");
       facts.push("age " + age(c.age_secs));
       return el("tr", {},

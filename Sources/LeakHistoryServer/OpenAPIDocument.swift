@@ -78,6 +78,7 @@ paths:
         leak_history_component_bytes{component,kind},
         leak_history_usage_growth_bytes_per_second,
         leak_history_usage_growth_percent_per_hour,
+        leak_history_growing_since_seconds (while leaking),
         leak_history_leak_detected (0/1),
         leak_history_leak_candidates{severity}, leak_history_window_samples,
         leak_history_time_to_limit_seconds. The server's own:
@@ -797,19 +798,26 @@ components:
     TrendVerdict:
       type: object
       additionalProperties: false
-      required: [status, is_leaking, explanation, sample_count, run_count, analysis, span_secs, slope_mb_per_hour,
-                 least_squares_mb_per_hour, r_squared, slope_percent_per_hour, tail_slope_mb_per_hour,
-                 fitted_growth_bytes, noise_bytes, checks]
+      description: |
+        The verdict of one series: whether it leaks, since when (growing_since) and how
+        fast (rate_bytes_per_hour: the fitted rate of the current regime, the one figure
+        for "how fast"). The series is segmented (up to two change points); the current
+        regime is judged by the checks, the first failing one is rejected_by.
+      required: [status, is_leaking, rejected_by, explanation, sample_count, run_count, analysis, span_secs,
+                 regime_start_ms, growing_since_ms, growing_since, rate_bytes_per_hour, rate_text,
+                 rate_percent_per_hour, growth_since_onset_bytes, noise_bytes, time_to_limit_secs,
+                 envelope, segments, checks]
       properties:
         status:
           type: string
-          enum: [leaking, not_leaking, insufficient_data]
+          enum: [leaking, not_leaking, insufficient_data, no_data]
         is_leaking:
           type: boolean
         rejected_by:
           type: string
           nullable: true
-          description: The check that said no (samples, slope, growth_floor, noise, spread, tail).
+          enum: [samples, step, slope, growth_floor, noise, tail, null]
+          description: The check that said no.
         explanation:
           type: string
         sample_count:
@@ -821,17 +829,28 @@ components:
           enum: [single_run, joined_runs]
         span_secs:
           type: number
-        slope_mb_per_hour:
+        regime_start_ms:
+          type: integer
+          format: int64
+          nullable: true
+          description: Where the current regime begins (Unix ms).
+        growing_since_ms:
+          type: integer
+          format: int64
+          nullable: true
+          description: When the leak began (Unix ms); set only when leaking.
+        growing_since:
+          type: string
+          nullable: true
+          description: growing_since_ms as ISO 8601 UTC.
+        rate_bytes_per_hour:
           type: number
-        least_squares_mb_per_hour:
+        rate_text:
+          type: string
+          description: The rate for a reader (MiB/h, MiB/min or MiB/s).
+        rate_percent_per_hour:
           type: number
-        r_squared:
-          type: number
-        slope_percent_per_hour:
-          type: number
-        tail_slope_mb_per_hour:
-          type: number
-        fitted_growth_bytes:
+        growth_since_onset_bytes:
           type: integer
           format: int64
         noise_bytes:
@@ -840,19 +859,59 @@ components:
         time_to_limit_secs:
           type: number
           nullable: true
+        envelope:
+          type: object
+          nullable: true
+          additionalProperties: false
+          description: Present when the trend was read from the lower envelope of a sawtooth.
+          required: [troughs, period_secs, amplitude_bytes]
+          properties:
+            troughs:
+              type: integer
+            period_secs:
+              type: number
+            amplitude_bytes:
+              type: integer
+              format: int64
+        segments:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [start_ms, end_ms, rate_bytes_per_hour, start_bytes, end_bytes]
+            properties:
+              start_ms:
+                type: integer
+                format: int64
+              end_ms:
+                type: integer
+                format: int64
+              rate_bytes_per_hour:
+                type: number
+              start_bytes:
+                type: integer
+                format: int64
+              end_bytes:
+                type: integer
+                format: int64
         checks:
           type: array
           items:
             type: object
             additionalProperties: false
-            required: [name, passed, detail]
+            required: [name, passed, detail, figures]
             properties:
               name:
                 type: string
+                enum: [samples, step, slope, growth_floor, noise, tail]
               passed:
                 type: boolean
               detail:
                 type: string
+              figures:
+                type: object
+                additionalProperties:
+                  type: number
     TrendSeries:
       type: object
       additionalProperties: false

@@ -13,7 +13,7 @@ import Testing
         let result = try await offThePool { try CLI.run(["demo", "--db", db, "--seconds", "8"]) }
         #expect(result.status == 0, "\(result.stdout)\n\(result.stderr)")
         #expect(result.stdout.contains("two real child processes"))
-        #expect(result.stdout.contains("demo-leaker: LEAKING — true rate 4.00 MB/s, measured "))
+        #expect(result.stdout.contains("demo-leaker: LEAKING — true rate 4.00 MiB/s, measured "))
         #expect(result.stdout.contains("demo-steady: no leak"))
         #expect(result.stdout.contains("leak-history report --db \(db) --source demo-leaker"))
         #expect(result.stdout.contains("leak-history serve --db \(db)"))

@@ -33,8 +33,9 @@ public struct LeakDetectionConfig: Sendable, Codable, Equatable {
     public var trendMinSamples: Int = 10
     /// Fitted growth over a window must exceed this many bytes to be a leak.
     public var growthFloorBytes: Int64 = 1_048_576
-    /// The trailing share of a window whose slope must still be rising.
-    public var tailFraction: Double = 0.25
+    /// The trailing share of the current regime whose slope must not be
+    /// significantly below `tailMinSlopeRatio` of the regime's (a plateau).
+    public var tailFraction: Double = 0.5
     /// The tail's slope must be at least this share of the whole window's slope.
     public var tailMinSlopeRatio: Double = 0.25
     /// Seconds after a run starts that the trend ignores, and at whose end a

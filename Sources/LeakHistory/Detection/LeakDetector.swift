@@ -270,6 +270,11 @@ public final class LeakDetector: Sendable {
 
     /// The report for now, with `currentUsageBytes` as current usage. Adds nothing to the history.
     public func detectLeaks(currentUsageBytes: Int64) -> LeakReport {
+        ReportBuilder.build(reportInputs(currentUsageBytes: currentUsageBytes))
+    }
+
+    /// What the live report is built from (the recorder and the watcher add to it).
+    func reportInputs(currentUsageBytes: Int64) -> ReportInputs {
         let nowMs = UnixTime.milliseconds(now())
         takeWarmupReferencesIfDue(nowMs: nowMs)
         let cutoff = nowMs - Int64(clamping: config.timeWindowSecs) * 1000
@@ -294,17 +299,16 @@ public final class LeakDetector: Sendable {
             return (window, s.baseline, references, s.runStartMs, s.cachedTrend)
         }
 
-        var growthRate = 0.0
-        var mbPerMinute = 0.0
+        var firstVersusLast = FirstVersusLast.zero
         if window.count >= 2, let oldest = window.first, let newest = window.last {
-            let delta = newest.usageBytes - oldest.usageBytes
-            if oldest.usageBytes > 0 { growthRate = Double(delta) / Double(oldest.usageBytes) * 100 }
-            let minutes = Double(newest.tsMs - oldest.tsMs) / 60_000
-            if minutes > 0 { mbPerMinute = ByteSize.mb(delta) / minutes }
+            firstVersusLast = FirstVersusLast(growthBytes: Double(newest.usageBytes - oldest.usageBytes),
+                                              firstBytes: oldest.usageBytes, spanMs: newest.tsMs - oldest.tsMs)
         }
 
+        // Below the samples a trend needs the verdict says "insufficient data"
+        // (cheaply), and the live rules let the threshold decide (SPEC §3).
         var trend: TrendVerdict?
-        if window.count >= config.trendMinSamples {
+        if !window.isEmpty {
             // The verdict depends only on the samples in the window: reuse it
             // until a sample arrives or leaves.
             var key = TrendKey(oldestSeq: .max, newestSeq: .min, count: window.count)
@@ -315,8 +319,9 @@ public final class LeakDetector: Sendable {
             if let cachedTrend, cachedTrend.key == key {
                 trend = cachedTrend.verdict
             } else {
-                let points = window.map { TrendPoint(tMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID) }
-                let verdict = TrendAnalyzer(config: config).verdict(for: points, runStarts: [1: runStartMs])
+                let series = MemorySeries(points: window.map { TrendPoint(tMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID) },
+                                          runStarts: [1: runStartMs])
+                let verdict = TrendAnalyzer(config: config).verdict(for: series)
                 state.withLock { $0.cachedTrend = (key, verdict) }
                 trend = verdict
             }
@@ -324,25 +329,15 @@ public final class LeakDetector: Sendable {
 
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentUsageBytes
         let candidates = liveCandidates(handles, references: references, usageReferenceBytes: usageReference, nowMs: nowMs)
-        let growthConfirmed = growthRate > config.growthThreshold && trend?.status != .notLeaking
         var notes: [String] = []
         if let baseline, baseline.restored {
-            notes.append("Baseline restored from an earlier run (set \(ISO8601DateFormatter().string(from: UnixTime.date(milliseconds: baseline.tsMs))))")
+            notes.append("Baseline restored from an earlier run (set \(AnalysisText.timestamp(ms: baseline.tsMs)))")
         }
-        return LeakReport(
-            hasLeaks: !candidates.isEmpty || growthConfirmed,
-            overallGrowthRate: growthRate,
-            growthMBPerMinute: mbPerMinute,
-            timeWindowSecs: config.timeWindowSecs,
-            leakCandidates: candidates,
-            recommendations: LeakClassifier.recommendations(
-                overallGrowthRate: growthRate, config: config, candidates: candidates, usageTrend: trend, notes: notes),
-            baselineBytes: baseline?.usageBytes,
-            currentBytes: currentUsageBytes,
-            timestamp: UInt64(max(0, nowMs / 1000)),
-            sampleCount: window.count,
-            trend: trend
-        )
+        return ReportInputs(
+            mode: .live, config: config, firstVersusLast: firstVersusLast, sampleCount: window.count,
+            currentBytes: currentUsageBytes, baselineBytes: baseline?.usageBytes, usageTrend: trend,
+            candidates: candidates, notes: notes, timeWindowSecs: config.timeWindowSecs,
+            timestampSecs: UInt64(max(0, nowMs / 1000)))
     }
 
     /// What one pass over the components keeps of a candidate: its figures

@@ -57,38 +57,3 @@ extension HistoryStore {
         }
     }
 }
-
-/// A series cut into runs, each run shifted to begin where the previous ended:
-/// restarts are neither deallocations nor negative growth.
-struct JoinedSeries {
-    /// Growth over the series, summed run by run.
-    let growthBytes: Int64
-    let firstBytes: Int64
-    let lastBytes: Int64
-    let firstTsMs: Int64
-    let lastTsMs: Int64
-    let runCount: Int
-
-    init?(_ points: [SeriesPoint]) {
-        guard let first = points.first, let last = points.last else { return nil }
-        var growth: Int64 = 0
-        var runs = 1
-        var runStart = first
-        var previous = first
-        for p in points.dropFirst() {
-            if p.runID != previous.runID {
-                growth += previous.bytes - runStart.bytes
-                runStart = p
-                runs += 1
-            }
-            previous = p
-        }
-        growth += previous.bytes - runStart.bytes
-        growthBytes = growth
-        firstBytes = first.bytes
-        lastBytes = last.bytes
-        firstTsMs = first.tsMs
-        lastTsMs = last.tsMs
-        runCount = runs
-    }
-}

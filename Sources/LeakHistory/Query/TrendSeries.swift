@@ -113,8 +113,8 @@ extension HistoryReader {
             : rollups.map { TrendPoint(tMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID) }
         var analyzer = TrendAnalyzer(config: config)
         if component != nil { analyzer.subject = "held bytes" }
-        let verdict = trendPoints.isEmpty ? nil : analyzer.verdict(
-            for: trendPoints, runStarts: runStarts, stepwise: component != nil && rollups.isEmpty)
+        let verdict = trendPoints.isEmpty ? TrendVerdict.noData(subject: analyzer.subject) : analyzer.verdict(
+            for: MemorySeries(points: trendPoints, runStarts: runStarts, stepwise: component != nil && rollups.isEmpty))
         return TrendSeries(source: source, component: component, window: window, bucketMs: bucketMs,
                            resolution: resolution, buckets: buckets, verdict: verdict)
     }

@@ -44,18 +44,22 @@ extension HistoryReader {
             return sourceLast.tsMs
         }
 
-        let joined = JoinedSeries(usage)
-        var growthRate = 0.0
-        var mbPerMinute = 0.0
-        if let joined, usage.count >= 2 {
-            if joined.firstBytes > 0 { growthRate = Double(joined.growthBytes) / Double(joined.firstBytes) * 100 }
-            let minutes = Double(joined.lastTsMs - joined.firstTsMs) / 60_000
-            if minutes > 0 { mbPerMinute = ByteSize.mb(joined.growthBytes) / minutes }
-        }
-        let usageVerdict = usage.isEmpty ? nil : analyzer.verdict(
-            for: usage.map(Self.trendPoint), runStarts: runStarts, stepwise: usageIsSummed, endMs: carryEnd(usage))
+        let usageSeries = MemorySeries(points: usage.map(Self.trendPoint), runStarts: runStarts, stepwise: usageIsSummed,
+                                       endMs: carryEnd(usage))
+        let usageVerdict = usage.isEmpty ? TrendVerdict.noData(subject: "'\(source)'") : analyzer.verdict(for: usageSeries)
         let currentBytes = usage.last?.bytes ?? 0
         let endMs = min(window.toMs, nowMs)
+        // A gauge sampled at every reading but stored on change is judged on
+        // the readings: the source's samples over the component's span.
+        let sampleTimes = usage.map(\.tsMs)
+        func readings(from firstMs: Int64) -> Int {
+            var lo = 0, hi = sampleTimes.count
+            while lo < hi {
+                let mid = (lo + hi) / 2
+                if sampleTimes[mid] < firstMs { lo = mid + 1 } else { hi = mid }
+            }
+            return sampleTimes.count - lo
+        }
 
         let figures = componentSeries.map { component, series -> ComponentFigures in
             let last = series.last!
@@ -67,40 +71,32 @@ extension HistoryReader {
                 totals.allocations = counts.allocations
                 totals.deallocations = counts.deallocations
             }
-            let growth = JoinedSeries(series)?.growthBytes ?? 0
+            let componentSeries = MemorySeries(points: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
+                                               endMs: carryEnd(series), observedSamples: readings(from: series[0].tsMs))
+            let growth = Int64(componentSeries.joined().growthBytes)
             // Only a growing component can be a candidate: the fit is spent on those alone.
             return ComponentFigures(
                 name: component.name, kind: component.kind, totals: totals, growthBytes: growth,
                 ageSecs: UInt64(max(0, endMs - series[lastRunStart].tsMs) / 1000),
-                trend: growth > 0
-                    ? componentAnalyzer.verdict(for: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
-                                                endMs: carryEnd(series))
-                    : nil)
+                trend: growth > 0 ? componentAnalyzer.verdict(for: componentSeries) : nil)
         }
         let baseline = try store.currentBaseline(sourceID: sourceID)
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentBytes
         let candidates = LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window)
 
         var notes: [String] = []
-        let runsInWindow = Set(usage.map(\.runID)).count
+        let runsInWindow = usageSeries.runCount
         if runsInWindow > 1 {
             notes.append("\(runsInWindow - 1) restart\(runsInWindow > 2 ? "s" : "") in the window: runs are joined at their offsets, the drops are not counted as deallocations")
         }
         if resolution != .raw {
             notes.append("Read from \(resolution.rawValue) rollups (bucket means) for this window")
         }
-        let hasLeaks = usageVerdict?.isLeaking == true || !candidates.isEmpty
-        var recommendations = LeakClassifier.recommendations(
-            overallGrowthRate: growthRate, config: config, candidates: candidates, usageTrend: usageVerdict, notes: notes)
-        if usage.isEmpty {
-            recommendations.insert("No samples of '\(source)' in this window", at: 0)
-        }
-        return LeakReport(
-            hasLeaks: hasLeaks, overallGrowthRate: growthRate, growthMBPerMinute: mbPerMinute,
-            timeWindowSecs: UInt64(window.spanMs / 1000), leakCandidates: candidates,
-            recommendations: recommendations, baselineBytes: baseline?.usageBytes, currentBytes: currentBytes,
-            timestamp: UInt64(max(0, nowMs / 1000)), sampleCount: usage.count, source: source,
-            windowFromMs: window.fromMs, windowToMs: window.toMs, trend: usageVerdict)
+        return ReportBuilder.build(ReportInputs(
+            mode: .window, config: config, firstVersusLast: usageSeries.firstVersusLast, sampleCount: usage.count,
+            currentBytes: currentBytes, baselineBytes: baseline?.usageBytes, usageTrend: usageVerdict,
+            candidates: candidates, notes: notes, timeWindowSecs: UInt64(window.spanMs / 1000),
+            timestampSecs: UInt64(max(0, nowMs / 1000)), source: source, windowFromMs: window.fromMs, windowToMs: window.toMs))
     }
 
     func requireSource(_ name: String) throws -> Int64 {

@@ -210,13 +210,18 @@ public final class LeakRecorder: Sendable {
 
     /// The report for now, against the current usage.
     public func detectLeaks() -> LeakReport {
-        var report = detector.detectLeaks(currentUsageBytes: currentUsageBytes)
-        report.source = source
+        ReportBuilder.build(reportInputs())
+    }
+
+    /// What the report is built from: the detector's, with the recorder's source and notes.
+    func reportInputs() -> ReportInputs {
+        var inputs = detector.reportInputs(currentUsageBytes: currentUsageBytes)
+        inputs.source = source
         let lost = droppedSnapshotCount
         if lost > 0 {
-            report.recommendations.append("\(lost) snapshots were dropped while the database could not keep up; the history has gaps")
+            inputs.notes.append("\(lost) snapshots were dropped while the database could not keep up; the history has gaps")
         }
-        return report
+        return inputs
     }
 
     /// Snapshots dropped because the buffer was full while writes failed.

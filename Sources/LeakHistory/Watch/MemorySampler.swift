@@ -151,7 +151,7 @@ public final class MemorySampler {
     /// end, and any process watched from its launch. Overlapping parts (PSS, a
     /// cgroup's shmem) are recorded but not judged, so growth shares add up.
     public func report() -> LeakReport {
-        let live = recorder.detectLeaks()
+        var inputs = recorder.reportInputs()
         let analyzer = TrendAnalyzer(config: config)
         let nowMs = UnixTime.milliseconds(now())
         var figures: [ComponentFigures] = []
@@ -159,29 +159,19 @@ public final class MemorySampler {
             guard let part = parts[name], part.isDisjoint, let first = part.points.first else { continue }
             let totals = part.handle.totals
             let age = totals.firstEventMs.map { UInt64(max(0, nowMs - $0) / 1000) } ?? 0
-            let trend = analyzer.verdict(for: part.points.elements, runStarts: [recorder.runID: startedMs])
+            let trend = analyzer.verdict(for: MemorySeries(points: part.points.elements, runStarts: [recorder.runID: startedMs]))
             figures.append(ComponentFigures(name: name, kind: .gauge, totals: totals,
                                             growthBytes: totals.heldBytes - first.bytes, ageSecs: age, trend: trend))
         }
-        let usageReference = (live.baselineBytes ?? 0) > 0 ? live.baselineBytes! : live.currentBytes
+        let usageReference = (inputs.baselineBytes ?? 0) > 0 ? inputs.baselineBytes! : inputs.currentBytes
         // Gauges have no counts; what is left of the live candidates was tracked by hand on the recorder.
-        let counted = live.leakCandidates.filter { $0.allocations != nil }
-        let candidates = LeakClassifier.ordered(
+        let counted = inputs.candidates.filter { $0.allocations != nil }
+        inputs.candidates = LeakClassifier.ordered(
             counted + LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window))
-
-        // Keep the lines the detector and recorder add of their own (a restored
-        // baseline, dropped snapshots): those the classifier did not write.
-        let classifierLines = Set(LeakClassifier.recommendations(
-            overallGrowthRate: live.overallGrowthRate, config: config, candidates: live.leakCandidates, usageTrend: live.trend))
-        let notes = live.recommendations.filter { !classifierLines.contains($0) }
-
-        var report = live
-        report.leakCandidates = candidates
-        let growthConfirmed = live.overallGrowthRate > config.growthThreshold && live.trend?.status != .notLeaking
-        report.hasLeaks = !candidates.isEmpty || growthConfirmed
-        report.recommendations = LeakClassifier.recommendations(
-            overallGrowthRate: live.overallGrowthRate, config: config, candidates: candidates, usageTrend: live.trend, notes: notes)
-        return report
+        // A watch is judged as a window is: the verdict decides, few samples are "insufficient data".
+        inputs.mode = .window
+        if inputs.usageTrend == nil { inputs.usageTrend = .noData() }
+        return ReportBuilder.build(inputs)
     }
 
     /// Where the watch stands: the latest total, the trend and the verdict so far.

@@ -82,8 +82,9 @@ struct MetricsController<Context: RequestContext> {
         out.declare("leak_history_usage_bytes", help: "Latest memory usage of the source in the window.", type: .gauge)
         out.declare("leak_history_baseline_bytes", help: "Usage at the source's baseline, when one is set.", type: .gauge)
         out.declare("leak_history_component_bytes", help: "Bytes a component held at its latest sample in the window.", type: .gauge)
-        out.declare("leak_history_usage_growth_bytes_per_second", help: "Robust (Theil-Sen) slope of usage over the window.", type: .gauge)
-        out.declare("leak_history_usage_growth_percent_per_hour", help: "Usage slope as a percent of the median usage per hour.", type: .gauge)
+        out.declare("leak_history_usage_growth_bytes_per_second", help: "Fitted rate of usage since the current regime began (the verdict's rate).", type: .gauge)
+        out.declare("leak_history_usage_growth_percent_per_hour", help: "The rate as a percent of the regime's median usage per hour.", type: .gauge)
+        out.declare("leak_history_growing_since_seconds", help: "Unix time the current leak began (present while the verdict says leaking).", type: .gauge)
         out.declare("leak_history_leak_detected", help: "1 when the window's verdict is a leak, else 0.", type: .gauge)
         out.declare("leak_history_leak_candidates", help: "Leak candidates in the window by severity.", type: .gauge)
         out.declare("leak_history_window_samples", help: "Usage samples in the window.", type: .gauge)
@@ -103,11 +104,14 @@ struct MetricsController<Context: RequestContext> {
             }
             guard report.sampleCount > 0 else { continue }
             out.gauge("leak_history_usage_bytes", help: "", labels: ["source": name], value: Double(report.currentBytes))
-            if let trend = report.trend, trend.status != .insufficientData {
+            if let trend = report.trend, trend.status == .leaking || trend.status == .notLeaking {
                 out.gauge("leak_history_usage_growth_bytes_per_second", help: "", labels: ["source": name],
-                          value: trend.slopeMBPerHour * Double(ByteSize.bytesPerMB) / 3600)
+                          value: trend.rateBytesPerHour / 3600)
                 out.gauge("leak_history_usage_growth_percent_per_hour", help: "", labels: ["source": name],
-                          value: trend.slopePercentPerHour)
+                          value: trend.ratePercentPerHour)
+                if let since = trend.growingSinceMs {
+                    out.gauge("leak_history_growing_since_seconds", help: "", labels: ["source": name], value: Double(since) / 1000)
+                }
                 if let secs = trend.timeToLimitSecs {
                     out.gauge("leak_history_time_to_limit_seconds", help: "", labels: ["source": name], value: secs)
                 }

@@ -171,9 +171,9 @@ enum LeakClassifier {
             }
         }
         if let trend = usageTrend, trend.isLeaking, let secs = trend.timeToLimitSecs {
-            lines.append("At the current slope (\(fixed(trend.slopeMBPerHour, 2)) MB/h) usage reaches the memory limit in about \(TrendAnalyzer.duration(secs * 1000))")
+            lines.append("At the current rate (\(trend.rateText)) usage reaches the memory limit in about \(AnalysisText.duration(ms: secs * 1000))")
         }
-        if let trend = usageTrend, trend.rejectedBy == "tail" {
+        if let trend = usageTrend, trend.rejectedBy == .tail {
             lines.append("Usage has levelled off: growth stopped at the end of the window (plateau)")
         }
         lines += notes
@@ -194,6 +194,6 @@ enum LeakClassifier {
 
     /// `value` with `digits` decimals, as Rust's `{:.N}` prints it.
     static func fixed(_ value: Double, _ digits: Int) -> String {
-        TrendAnalyzer.fixed(value, digits)
+        DecimalText.fixed(value, digits)
     }
 }

@@ -84,4 +84,46 @@ enum RobustStatistics {
         let r2 = svv > 0 ? (stv * stv) / (stt * svv) : 0
         return (slope, meanV - slope * meanT, r2)
     }
+
+    /// 1.4826 × the median absolute deviation from the median: the standard
+    /// deviation of normal noise, unmoved by a minority of outliers.
+    static func robustSpread(_ values: [Double]) -> Double {
+        guard !values.isEmpty else { return 0 }
+        let centre = median(values)
+        var deviations = values.map { abs($0 - centre) }
+        return 1.4826 * medianInPlace(&deviations)
+    }
+
+    /// Lag-1 autocorrelation of `values` (in time order), 0 for fewer than 3.
+    static func lag1Autocorrelation(_ values: [Double]) -> Double {
+        guard values.count >= 3 else { return 0 }
+        let mean = values.reduce(0, +) / Double(values.count)
+        var num = 0.0, den = 0.0
+        for i in values.indices {
+            let d = values[i] - mean
+            den += d * d
+            if i > 0 { num += d * (values[i - 1] - mean) }
+        }
+        return den > 0 ? num / den : 0
+    }
+
+    /// The one-sided 0.05% critical value of Student's t with `df` degrees of
+    /// freedom (two-sided 0.1%), interpolated from the standard table: the
+    /// bar a slope's t statistic must clear. Few points need a much larger t.
+    static func tCritical(df: Double) -> Double {
+        let table: [(Double, Double)] = [
+            (1, 636.6), (2, 31.60), (3, 12.92), (4, 8.610), (5, 6.869), (6, 5.959), (7, 5.408), (8, 5.041),
+            (9, 4.781), (10, 4.587), (12, 4.318), (15, 4.073), (20, 3.850), (30, 3.646), (60, 3.460),
+            (120, 3.373), (1_000_000, 3.291),
+        ]
+        guard df > 1 else { return table[0].1 }
+        for i in 1..<table.count where df <= table[i].0 {
+            let (d0, t0) = table[i - 1], (d1, t1) = table[i]
+            // Interpolate in 1/df, in which t is close to linear.
+            let f = (1 / d0 - 1 / df) / (1 / d0 - 1 / d1)
+            return t0 + (t1 - t0) * f
+        }
+        return table.last!.1
+    }
 }
+
