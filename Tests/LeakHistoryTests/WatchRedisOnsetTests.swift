@@ -58,7 +58,8 @@ import Testing
         redis.standardError = FileHandle.nullDevice
         try redis.run()
         defer {
-            redis.terminate()
+            // SIGKILL: the test needs nothing saved, and redis may take its time over SIGTERM.
+            kill(redis.processIdentifier, SIGKILL)
             redis.waitUntilExit()
         }
         // Wait for it to accept connections.
@@ -68,14 +69,22 @@ import Testing
         }
         let path = dir.path("redis.sqlite")
         let total = idleSecs + feedSecs
-        let watchBox = ResultBox()
-        let done = DispatchSemaphore(value: 0)
-        let watcher = Thread {
-            defer { done.signal() }
-            watchBox.result = try? CLI.run(["watch", "--db", path, "--pid", "\(redis.processIdentifier)", "--source", "redis",
-                                            "--interval", "250ms", "--duration", "\(Int(total.rounded(.up)))s", "--json"])
-        }
-        watcher.start()
+        // The watch writes to files, not pipes: a pipe's write end inherited
+        // by another test's long-lived child would keep EOF from ever coming.
+        let outPath = dir.path("watch.json"), errPath = dir.path("watch.err")
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let watch = Process()
+        watch.executableURL = try CLI.executable
+        watch.arguments = ["watch", "--db", path, "--pid", "\(redis.processIdentifier)", "--source", "redis",
+                           "--interval", "250ms", "--duration", "\(Int(total.rounded(.up)))s", "--json"]
+        var env = ProcessInfo.processInfo.environment
+        env["NO_COLOR"] = "1"
+        watch.environment = env
+        watch.standardOutput = FileHandle(forWritingAtPath: outPath)
+        watch.standardError = FileHandle(forWritingAtPath: errPath)
+        watch.standardInput = FileHandle.nullDevice
+        try watch.run()
         Thread.sleep(forTimeInterval: idleSecs)
         let feedStartMs = UnixTime.milliseconds(Date())
         while Double(UnixTime.milliseconds(Date()) - feedStartMs) / 1000 < feedSecs - 0.5 {
@@ -90,10 +99,14 @@ import Testing
             feeder.waitUntilExit()
             Thread.sleep(forTimeInterval: 0.25)
         }
-        done.wait()
-        guard let watch = watchBox.result else { throw CLI.CLIError(description: "leak-history watch could not be run") }
-        let report = try JSONDecoder().decode(LeakReport.self, from: Data(watch.stdout.utf8))
-        return Outcome(report: report, feedStartMs: feedStartMs, watch: watch)
+        watch.waitUntilExit()
+        let result = CLI.Result(status: watch.terminationStatus,
+                                stdout: (try? String(contentsOfFile: outPath, encoding: .utf8)) ?? "",
+                                stderr: (try? String(contentsOfFile: errPath, encoding: .utf8)) ?? "")
+        guard let report = try? JSONDecoder().decode(LeakReport.self, from: Data(result.stdout.utf8)) else {
+            throw CLI.CLIError(description: "watch exited \(result.status) without a JSON report: \(result.stderr)")
+        }
+        return Outcome(report: report, feedStartMs: feedStartMs, watch: result)
     }
 
     static func ping(port: Int) throws -> Bool {
@@ -138,9 +151,4 @@ import Testing
         #expect(!outcome.report.hasLeaks, "\(trend.explanation)")
         #expect(trend.status == .notLeaking)
     }
-}
-
-private final class ResultBox: @unchecked Sendable {
-    // @unchecked: written once by the watcher thread before it signals, read after the wait.
-    var result: CLI.Result?
 }
