@@ -45,7 +45,7 @@ paths:
       operationId: health
       responses:
         "200":
-          description: The database answers.
+          description: The database answers (`status` says whether writes work too).
           content:
             application/json:
               schema:
@@ -180,6 +180,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "413":
           $ref: "#/components/responses/TooLarge"
         "415":
@@ -232,6 +236,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "404":
           $ref: "#/components/responses/NotFound"
         "413":
@@ -256,6 +264,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "404":
           $ref: "#/components/responses/NotFound"
   /api/v1/memory/trend:
@@ -412,6 +424,21 @@ components:
             $ref: "#/components/schemas/Error"
     UnsupportedMediaType:
       description: A multipart body; send NDJSON or a JSON array as the body.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    StorageUnavailable:
+      description: >-
+        Nothing was stored: the database file cannot be written (read-only file
+        or file system, removed, an I/O error) or another writer held it past the
+        busy timeout (then with Retry-After); `error` says which.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    StorageFull:
+      description: Nothing was stored - the disk holding the database file is full.
       content:
         application/json:
           schema:
@@ -599,7 +626,8 @@ components:
       properties:
         status:
           type: string
-          enum: [ok, unavailable]
+          enum: [ok, degraded, unavailable]
+          description: "`degraded`: reads work, writes fail (`reason` says why: a read-only file, a full disk)."
         database:
           type: string
           description: Path of the SQLite file.
@@ -611,6 +639,9 @@ components:
           type: number
         error:
           type: string
+        reason:
+          type: string
+          description: Why writes fail, when `status` is `degraded`.
     Sources:
       type: object
       additionalProperties: false

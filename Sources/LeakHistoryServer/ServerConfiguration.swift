@@ -38,6 +38,13 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentExports: Int = 4
     /// The window `/metrics` reports over (and the default of the leaks endpoint is the detector's `timeWindowSecs`).
     public var metricsWindowMs: Int64 = 600_000
+    /// Components per source `/metrics` lists one by one, the largest by held bytes; the rest
+    /// are summed into `leak_history_other_components_bytes`.
+    public var metricsTopComponents: Int = 50
+    /// Longest time `/metrics` reuses the figures it read while the file is unchanged.
+    public var metricsCacheSecs: Double = 10
+    /// The most components one source may have in the file; events naming more are refused (400).
+    public var maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource
     /// How long a streamed export waits for a slow client to take the next chunk before it gives up,
     /// so a stalled download cannot pin a read transaction (and the WAL) for ever.
     public var exportStallTimeoutSecs: Double = 60
@@ -74,6 +81,9 @@ public struct ServerConfiguration: Sendable {
         guard (1...64).contains(readerConnections) else { throw fail("reader connections must be between 1 and 64") }
         guard (1...64).contains(maxConcurrentExports) else { throw fail("concurrent exports must be between 1 and 64") }
         guard metricsWindowMs >= 1000 else { throw fail("the metrics window must be at least 1 s") }
+        guard (0...10_000).contains(metricsTopComponents) else { throw fail("the metrics top components must be between 0 and 10,000") }
+        guard metricsCacheSecs >= 0 && metricsCacheSecs <= 3600 else { throw fail("the metrics cache age must be between 0 and 3600 s") }
+        guard maxComponentsPerSource >= 1 else { throw fail("the component limit must be at least 1") }
         guard exportStallTimeoutSecs > 0 else { throw fail("the export stall timeout must be positive") }
     }
 

@@ -77,13 +77,13 @@ struct JoinedSeries {
         var previous = first
         for p in points.dropFirst() {
             if p.runID != previous.runID {
-                growth += previous.bytes - runStart.bytes
+                growth = growth.saturatingAdd(previous.bytes - runStart.bytes)
                 runStart = p
                 runs += 1
             }
             previous = p
         }
-        growth += previous.bytes - runStart.bytes
+        growth = growth.saturatingAdd(previous.bytes - runStart.bytes)
         growthBytes = growth
         firstBytes = first.bytes
         lastBytes = last.bytes

@@ -42,7 +42,7 @@ public struct TimeWindow: Sendable, Equatable, Codable {
         return try TimeWindow(fromMs: nowMs - defaultSpanMs, toMs: nowMs)
     }
 
-    public var spanMs: Int64 { toMs - fromMs }
+    public var spanMs: Int64 { toMs.saturatingSubtract(fromMs) }
 
     enum CodingKeys: String, CodingKey {
         case fromMs = "from_ms"

@@ -167,7 +167,7 @@ extension HistoryReader {
                 total = 0
                 run = point.runID
             }
-            total += point.bytes - current[component]
+            total = total.saturatingAdd(point.bytes - current[component])
             current[component] = point.bytes
             if let last = result.last, last.tsMs == point.tsMs {
                 result[result.count - 1].bytes = total
