@@ -61,6 +61,8 @@ func failing<T>(_ body: () throws -> T) throws -> T {
         throw error
     } catch let error as CleanExit {
         throw error
+    } catch let error as ExitCode {
+        throw error
     } catch {
         throw CleanExit.failure("error: \(error)")
     }

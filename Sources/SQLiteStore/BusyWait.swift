@@ -1,5 +1,4 @@
 import CSQLite
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -69,7 +68,7 @@ enum WriteLockHolder {
     static func describe(databasePath path: String) -> String? {
         var info = stat()
         guard stat(path + "-shm", &info) == 0,
-              let table = try? String(contentsOfFile: "/proc/locks", encoding: .utf8) else { return nil }
+              let table = procFile("/proc/locks") else { return nil }
         let inode = UInt64(info.st_ino)
         for line in table.split(separator: "\n") {
             // "1: POSIX  ADVISORY  WRITE 4242 fd:01:1234 120 120"
@@ -79,10 +78,24 @@ enum WriteLockHolder {
                   let lockedInode = fields[5].split(separator: ":").last.flatMap({ UInt64($0) }),
                   lockedInode == inode else { continue }
             if pid == getpid() { return "another connection of this process (pid \(pid))" }
-            let command = (try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8))?
-                .split(separator: "\0").prefix(4).joined(separator: " ")
+            let command = procFile("/proc/\(pid)/cmdline")?.split(separator: "\0").prefix(4).joined(separator: " ")
             return "pid \(pid)" + (command.map { $0.isEmpty ? "" : " (\($0))" } ?? "")
         }
         return nil
+    }
+
+    /// A /proc file's text: its size reads as 0, so it is read until EOF.
+    private static func procFile(_ path: String) -> String? {
+        let descriptor = open(path, O_RDONLY | O_CLOEXEC)
+        guard descriptor >= 0 else { return nil }
+        defer { close(descriptor) }
+        var bytes: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65_536)
+        while bytes.count < 16 << 20 {
+            let count = chunk.withUnsafeMutableBytes { read(descriptor, $0.baseAddress, $0.count) }
+            guard count > 0 else { break }
+            bytes += chunk[0..<count]
+        }
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

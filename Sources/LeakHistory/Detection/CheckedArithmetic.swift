@@ -20,6 +20,15 @@ extension Int64 {
     }
 }
 
+extension Int64 {
+    /// `value` rounded toward zero, clamped to Int64 (NaN gives 0): for a
+    /// figure computed in Double from stored bytes, which may lie past Int64.
+    public init(clampingDouble value: Double) {
+        if value.isNaN { self = 0 } else if value >= 9.2233720368547758e18 { self = .max }
+        else if value <= -9.2233720368547758e18 { self = .min } else { self = Int64(value) }
+    }
+}
+
 extension Sequence where Element == Int64 {
     /// The sum, or nil when it does not fit in an Int64.
     public func checkedSum() -> Int64? {

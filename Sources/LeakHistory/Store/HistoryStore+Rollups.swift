@@ -149,14 +149,6 @@ struct RollupBucket: Sendable, Equatable {
     var meanBytes: Int64 { count > 0 ? Int64(clampingDouble: sumBytes / Double(count)) : lastBytes }
 }
 
-extension Int64 {
-    /// `value` rounded toward zero, clamped to Int64 (NaN gives 0).
-    init(clampingDouble value: Double) {
-        if value.isNaN { self = 0 } else if value >= 9.2233720368547758e18 { self = .max }
-        else if value <= -9.2233720368547758e18 { self = .min } else { self = Int64(value) }
-    }
-}
-
 /// `value` rounded down to a multiple of `step` (toward −∞).
 func floor(_ value: Int64, _ step: Int64) -> Int64 {
     let q = value / step

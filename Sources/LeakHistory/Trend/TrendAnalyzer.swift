@@ -125,8 +125,8 @@ public struct TrendAnalyzer: Sendable {
         verdict.rSquared = lsq.rSquared
         verdict.slopePercentPerHour = level > 0 ? slope * perHour / level * 100 : 0
         verdict.tailSlopeMBPerHour = tailSlope * perHour / Double(ByteSize.bytesPerMB)
-        verdict.fittedGrowthBytes = Int64(fittedGrowth.rounded())
-        verdict.noiseBytes = Int64(noise.rounded())
+        verdict.fittedGrowthBytes = Int64(clampingDouble: fittedGrowth.rounded())
+        verdict.noiseBytes = Int64(clampingDouble: noise.rounded())
         if let limit = memoryLimitBytes, slope > 0 {
             let last = Double(kept.last!.bytes)
             verdict.timeToLimitSecs = max(0, (Double(limit) - last) / slope / 1000)
