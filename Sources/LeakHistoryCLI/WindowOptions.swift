@@ -14,8 +14,8 @@ struct WindowOptions: ParsableArguments {
     var to: String?
 
     func validate() throws {
-        if since != nil && (from != nil || to != nil) {
-            throw ValidationError("Give either --since or --from/--to, not both.")
+        if since != nil && from != nil && to != nil {
+            throw ValidationError("Give --since with at most one of --from and --to.")
         }
     }
 

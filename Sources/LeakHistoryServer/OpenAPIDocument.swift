@@ -67,7 +67,15 @@ paths:
           content:
             application/yaml:
               schema:
-                type: string
+                type: object
+                required: [openapi, info, paths]
+                properties:
+                  openapi:
+                    type: string
+                  info:
+                    type: object
+                  paths:
+                    type: object
   /metrics:
     get:
       tags: [operations]
@@ -369,7 +377,7 @@ components:
     since:
       name: since
       in: query
-      description: How far back from now, e.g. 90s, 10m, 6h, 30d. Not with from/to.
+      description: The window's length, e.g. 90s, 10m, 6h, 30d - back from now, or back from `to`, or on from `from`. Not with both from and to (400).
       schema:
         type: string
         minLength: 1

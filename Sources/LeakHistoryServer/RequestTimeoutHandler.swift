@@ -1,5 +1,7 @@
+import Foundation
 import HTTPTypes
 import NIOCore
+import NIOHTTP1
 import NIOHTTPTypes
 
 /// Closes connections that hold the server without sending a request: a
@@ -8,6 +10,10 @@ import NIOHTTPTypes
 /// connection is closed after it too), and a request body must end within
 /// `bodyTimeout` of its head. A slow-header client (one header line a second)
 /// gets a 408 and is closed; a stalled body is cut off.
+///
+/// A request the HTTP parser cannot read (a request line or headers over the
+/// 80 KiB limit, say) gets a 400 with a JSON `error` here, instead of
+/// Hummingbird's empty one, and the connection closes.
 ///
 /// It sits after Hummingbird's HTTP/1 codec (`HTTP1Channel` additional
 /// handlers), where request heads arrive whole; no timer runs while a
@@ -76,6 +82,23 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
         context.write(data, promise: promise)
     }
 
+    func errorCaught(context: ChannelHandlerContext, error: any Error) {
+        guard let parserError = error as? HTTPParserError, unanswered == 0 else {
+            context.fireErrorCaught(error)
+            return
+        }
+        cancel()
+        let what: String
+        switch parserError {
+        case .headerOverflow: what = "the request line and headers are larger than the 80 KiB limit (a query string that long is not accepted)"
+        case .invalidURL: what = "the request target is not a valid URL"
+        case .invalidMethod: what = "the method is not valid"
+        case .invalidVersion: what = "the HTTP version is not valid"
+        default: what = "the request is not valid HTTP/1.1 (\(parserError))"
+        }
+        answer(context, status: .badRequest, message: what)
+    }
+
     private func waitForHead(_ context: ChannelHandlerContext) {
         arm(context, after: headerTimeout) { handler, context in
             handler.onTimeout("header")
@@ -86,8 +109,15 @@ final class RequestTimeoutHandler: ChannelDuplexHandler, RemovableChannelHandler
     /// A 408 with a JSON error, then the connection closes.
     private func answerTimeout(_ context: ChannelHandlerContext) {
         let seconds = Double(headerTimeout.nanoseconds) / 1e9
-        let text = "{\"error\":\"no complete request head within \(seconds) s of the connection opening or the last response: closing the connection\"}\n"
-        var head = HTTPResponse(status: .requestTimeout)
+        answer(context, status: .requestTimeout,
+               message: "no complete request head within \(seconds) s of the connection opening or the last response: closing the connection")
+    }
+
+    /// A JSON error answer, then the connection closes.
+    private func answer(_ context: ChannelHandlerContext, status: HTTPResponse.Status, message: String) {
+        let escaped = message.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
+        let text = "{\"error\":\"\(escaped)\"}\n"
+        var head = HTTPResponse(status: status)
         head.headerFields[.contentType] = "application/json; charset=utf-8"
         head.headerFields[.contentLength] = "\(text.utf8.count)"
         head.headerFields[.connection] = "close"
