@@ -166,8 +166,12 @@ paths:
         required: true
         content:
           application/x-ndjson:
+            # The events, one JSON object per line (schemathesis: scripts/schemathesis-hooks.py writes them so).
             schema:
-              type: string
+              type: array
+              minItems: 1
+              items:
+                $ref: "#/components/schemas/Event"
             example: |
               {"ts_ms": 1764000000000, "usage_bytes": 104857600}
               {"ts_ms": 1764000000500, "component": "cache", "alloc_bytes": 4096}
