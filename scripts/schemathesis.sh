@@ -12,19 +12,12 @@ min_cases=${2:-5000}
 command -v schemathesis >/dev/null || { echo "schemathesis: install it with 'pip install schemathesis'" >&2; exit 2; }
 swift build --product leak-history >/dev/null
 bin=$(swift build --show-bin-path)/leak-history
+. scripts/serve-helpers.sh
 tmp=$(mktemp -d)
 server_pid=
 cleanup() { [ -n "$server_pid" ] && kill "$server_pid" 2>/dev/null; wait 2>/dev/null; rm -rf "$tmp"; }
 trap cleanup EXIT
-"$bin" serve --db "$tmp/st.sqlite" --port 0 --log-level error >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server_pid=$!
-port=
-for _ in $(seq 1 200); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "serve did not start: $(cat "$tmp/serve.err")" >&2; exit 1; }
+start_serve "$tmp/st.sqlite" "$tmp"
 # Some events so reports, trends and exports have data to answer with.
 now=$(($(date +%s) * 1000))
 for i in $(seq 0 59); do

@@ -52,6 +52,7 @@ final class RawSocket: @unchecked Sendable {
 
     init(port: Int) throws {
         fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw ServeProcess.ServeError(description: "socket failed") }
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
         address.sin_port = in_port_t(UInt16(port).bigEndian)
@@ -59,7 +60,10 @@ final class RawSocket: @unchecked Sendable {
         let connected = withUnsafePointer(to: &address) {
             $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        guard fd >= 0, connected == 0 else { throw ServeProcess.ServeError(description: "connect to \(port) failed") }
+        guard connected == 0 else {
+            close(fd)
+            throw ServeProcess.ServeError(description: "connect to port \(port) failed")
+        }
     }
 
     deinit { close(fd) }

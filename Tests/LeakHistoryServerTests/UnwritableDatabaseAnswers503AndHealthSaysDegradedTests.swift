@@ -10,6 +10,16 @@ import Testing
 /// `degraded` with the reason, and reads keep working. (Before: 500
 /// "internal error" and a `/health` that said ok.)
 @Suite(.serialized) struct UnwritableDatabaseAnswers503AndHealthSaysDegradedTests {
+    /// The server on the file at `path` (which need not be in a fixture's directory).
+    static func server(_ path: String) throws -> (HistoryDatabase, some ApplicationProtocol) {
+        let database = try HistoryDatabase(path: path, readerConnections: 1, logger: ServerFixture.logger)
+        var configuration = ServerConfiguration(databasePath: path)
+        configuration.port = 0
+        let app = try buildApplication(configuration, database: database, logger: ServerFixture.logger,
+                                       now: { UnixTime.date(milliseconds: fixedNowMs) })
+        return (database, app)
+    }
+
     static let body = ByteBuffer(text: #"{"ts_ms": 1763999990000, "usage_bytes": 1048576}"#)
 
     /// The tests run as root, whom a 0444 mode does not stop: the immutable
@@ -27,11 +37,7 @@ import Testing
             return
         }
         defer { SmallDisk.run("/usr/bin/chattr", ["-i", path]) }
-        let database = try HistoryDatabase(path: path, readerConnections: 1, logger: ServerFixture.logger)
-        var configuration = ServerConfiguration(databasePath: path)
-        configuration.port = 0
-        let app = try buildApplication(configuration, database: database, logger: ServerFixture.logger,
-                                       now: { UnixTime.date(milliseconds: fixedNowMs) })
+        let (database, app) = try Self.server(path)
         try await app.test(.router) { client in
             try await client.execute(uri: "/health", method: .get) { response in
                 #expect(response.status == .ok)
@@ -56,11 +62,7 @@ import Testing
     @Test func aFullDiskGets507DiskFullAndHealthDegradedAndReadsStillWork() async throws {
         guard let disk = SmallDisk(kilobytes: 768) else { return }
         let path = disk.path("full.sqlite")
-        let database = try HistoryDatabase(path: path, readerConnections: 1, logger: ServerFixture.logger)
-        var configuration = ServerConfiguration(databasePath: path)
-        configuration.port = 0
-        let app = try buildApplication(configuration, database: database, logger: ServerFixture.logger,
-                                       now: { UnixTime.date(milliseconds: fixedNowMs) })
+        let (database, app) = try Self.server(path)
         try await app.test(.router) { client in
             var stored = 0
             var failure: (status: HTTPResponse.Status, message: String)?
