@@ -376,7 +376,7 @@ components:
     bearer:
       type: http
       scheme: bearer
-      description: Required on POST and DELETE when the server was started with a token.
+      description: Required on POST and DELETE when the server was started with a token; with `--protect-reads`, on every GET too (401 without it), except /health and /metrics unless `--protect-health` / `--protect-metrics`.
   parameters:
     since:
       name: since

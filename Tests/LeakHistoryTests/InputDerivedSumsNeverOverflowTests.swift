@@ -175,4 +175,17 @@ import Testing
         #expect(strict.stderr.contains("line 2: alloc_bytes"))
         #expect(!strict.stderr.contains("Fatal") && !strict.stderr.contains("overflow\n"))
     }
+
+    /// Sizes given in MiB on the command line are multiplied into bytes: checked.
+    @Test func hugeMebibyteOptionsAreRefusedNotMultipliedIntoACrash() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.path("h.sqlite")
+        try CLI.run(["ingest", "--db", db], stdin: #"{"ts_ms": 1764000000000, "usage_bytes": 1}"#)
+        for (option, value) in [("--memory-limit-mb", "9223372036854775807"), ("--growth-floor-mb", "1e300")] {
+            let run = try CLI.run(["report", "--db", db, option, value])
+            #expect(run.status != 0 && run.status < 128, "\(option): status \(run.status)")
+            #expect(run.stderr.contains(option), "\(run.stderr)")
+        }
+    }
 }
