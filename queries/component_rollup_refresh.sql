@@ -1,8 +1,10 @@
 -- Recomputes the rollup buckets of size ?4 ms of component ?1 whose start lies
 -- in [?2, ?3), from the raw samples.
+-- total(), not sum(): a REAL sum never overflows (sum() of 8,192 samples of
+-- 1 PiB does); sum_bytes is read as a REAL, for the bucket mean.
 WITH bucket AS (
     SELECT component_id, (ts_ms / ?4) * ?4 AS start_ms,
-           min(allocated_bytes) AS mn, max(allocated_bytes) AS mx, sum(allocated_bytes) AS sm,
+           min(allocated_bytes) AS mn, max(allocated_bytes) AS mx, total(allocated_bytes) AS sm,
            count(*) AS n, min(ts_ms) AS first_ts, max(ts_ms) AS last_ts
     FROM component_sample
     WHERE component_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3

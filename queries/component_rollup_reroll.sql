@@ -1,8 +1,10 @@
 -- Recomputes the rollup buckets of size ?5 ms of component ?1 whose start lies
 -- in [?2, ?3) from its finer rollups of size ?4 ms.
+-- total(), not sum(): a REAL sum never overflows (sum() of 8,192 samples of
+-- 1 PiB does); sum_bytes is read as a REAL, for the bucket mean.
 WITH bucket AS (
     SELECT component_id, (bucket_start_ms / ?5) * ?5 AS start_ms,
-           min(min_bytes) AS mn, max(max_bytes) AS mx, sum(sum_bytes) AS sm,
+           min(min_bytes) AS mn, max(max_bytes) AS mx, total(sum_bytes) AS sm,
            sum(sample_count) AS n, min(first_ts_ms) AS first_ts, max(last_ts_ms) AS last_ts
     FROM component_rollup
     WHERE component_id = ?1 AND bucket_ms = ?4 AND bucket_start_ms >= ?2 AND bucket_start_ms < ?3

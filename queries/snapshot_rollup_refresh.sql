@@ -1,8 +1,10 @@
 -- Recomputes the snapshot rollup buckets of size ?4 ms of source ?1 whose
 -- start lies in [?2, ?3), from the raw snapshots.
+-- total(), not sum(): a REAL sum never overflows (sum() of 8,192 samples of
+-- 1 PiB does); sum_bytes is read as a REAL, for the bucket mean.
 WITH bucket AS (
     SELECT source_id, (ts_ms / ?4) * ?4 AS start_ms,
-           min(usage_bytes) AS mn, max(usage_bytes) AS mx, sum(usage_bytes) AS sm,
+           min(usage_bytes) AS mn, max(usage_bytes) AS mx, total(usage_bytes) AS sm,
            count(*) AS n, min(ts_ms) AS first_ts, max(ts_ms) AS last_ts
     FROM snapshot
     WHERE source_id = ?1 AND ts_ms >= ?2 AND ts_ms < ?3

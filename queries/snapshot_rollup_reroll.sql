@@ -1,8 +1,10 @@
 -- Recomputes the snapshot rollup buckets of size ?5 ms of source ?1 whose start
 -- lies in [?2, ?3) from the finer rollups of size ?4 ms.
+-- total(), not sum(): a REAL sum never overflows (sum() of 8,192 samples of
+-- 1 PiB does); sum_bytes is read as a REAL, for the bucket mean.
 WITH bucket AS (
     SELECT source_id, (bucket_start_ms / ?5) * ?5 AS start_ms,
-           min(min_bytes) AS mn, max(max_bytes) AS mx, sum(sum_bytes) AS sm,
+           min(min_bytes) AS mn, max(max_bytes) AS mx, total(sum_bytes) AS sm,
            sum(sample_count) AS n, min(first_ts_ms) AS first_ts, max(last_ts_ms) AS last_ts
     FROM snapshot_rollup
     WHERE source_id = ?1 AND bucket_ms = ?4 AND bucket_start_ms >= ?2 AND bucket_start_ms < ?3

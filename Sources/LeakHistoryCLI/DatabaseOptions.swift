@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 
 /// `--db PATH`, shared by every subcommand.
 struct DatabaseOptions: ParsableArguments {
@@ -15,3 +16,10 @@ struct DatabaseOptions: ParsableArguments {
         return "leak-history.sqlite"
     }
 }
+
+/// Notes the store logs while opening a file (a mode it tightened), on standard error.
+let cliLogger: Logger = {
+    var logger = Logger(label: "leak-history", factory: { StreamLogHandler.standardError(label: $0) })
+    logger.logLevel = .warning
+    return logger
+}()

@@ -32,8 +32,22 @@ struct IngestCommand: ParsableCommand {
     @Flag(help: "After each committed batch, print 'committed N' (the events durable so far) on standard output.")
     var commitLines = false
 
+    @Option(help: ArgumentHelp("The most components one source may have in the file; lines naming more are refused.", valueName: "n"))
+    var maxComponents = HistoryWriter.defaultMaxComponentsPerSource
+
+    @Option(help: ArgumentHelp("How long each batch waits, in all, for other writers of the file (e.g. 30s, 5m).", valueName: "duration"))
+    var busyTimeout = "60s"
+
     func validate() throws {
         guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000.") }
+        guard maxComponents >= 1 else { throw ValidationError("--max-components must be at least 1.") }
+        _ = try busyTimeoutMilliseconds()
+    }
+
+    private func busyTimeoutMilliseconds() throws -> Int32 {
+        let ms = try DurationText.milliseconds(busyTimeout, field: "busy-timeout")
+        guard ms <= 3_600_000 else { throw ValidationError("--busy-timeout must be at most 1h.") }
+        return Int32(ms)
     }
 
     func run() throws {
@@ -59,7 +73,8 @@ struct IngestCommand: ParsableCommand {
             input = handle
         }
         defer { if file != "-" { try? input.close() } }
-        let writer = try HistoryWriter(path: database.path)
+        let writer = try HistoryWriter(path: database.path, maxComponentsPerSource: maxComponents,
+                                       busyTimeoutMilliseconds: busyTimeoutMilliseconds(), logger: cliLogger)
         defer { try? writer.close() }
         let decoder = EventDecoder(defaultSource: source, nowMs: nowMs())
         let showProgress = standardErrorIsTerminal
@@ -70,7 +85,14 @@ struct IngestCommand: ParsableCommand {
         var pendingLines: [Int] = []
         func write() throws {
             guard !pending.isEmpty else { return }
-            let result = try writer.ingest(pending, lines: pendingLines)
+            let result: IngestResult
+            do {
+                result = try writer.ingest(pending, lines: pendingLines)
+            } catch let error as InputError {
+                throw error
+            } catch {
+                throw stoppedEarly(error, stored: stored, resumeLine: pendingLines[0], rejected: rejected)
+            }
             stored += result.stored
             rejected += result.rejected
             pending.removeAll(keepingCapacity: true)
@@ -93,13 +115,38 @@ struct IngestCommand: ParsableCommand {
         }
         if strict {
             guard rejected.isEmpty else { return (0, rejected) }
-            let result = try writer.ingest(pending, atomic: true, lines: pendingLines)
-            stored = result.stored
+            do {
+                stored = try writer.ingest(pending, atomic: true, lines: pendingLines).stored
+            } catch let error as InputError {
+                throw error
+            } catch {
+                throw stoppedEarly(error, stored: 0, resumeLine: pendingLines.first ?? 1, rejected: [])
+            }
         } else {
             try write()
         }
         if showProgress { FileHandle.standardError.write(Data("\r".utf8)) }
         return (stored, rejected.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+    }
+}
+
+extension IngestCommand {
+    /// A write that failed midway (a full disk, a lock held too long): what is
+    /// stored, and where to start again so nothing is stored twice.
+    private func stoppedEarly(_ error: any Error, stored: Int, resumeLine: Int, rejected: [InputError]) -> ExitCode {
+        let cause = StorageFailure(error, path: database.path)?.message ?? "\(error)"
+        for bad in rejected.prefix(50) { printError("error: \(bad)") }
+        let input = file == "-" ? "the input" : "'\(file)'"
+        var text = "error: \(cause)\n"
+        if stored == 0 {
+            text += "stored 0 events: nothing of \(input) was stored; run the same command again once the cause is fixed"
+        } else {
+            let resume = file == "-" ? "feed the input again from line \(resumeLine)"
+                                     : "tail -n +\(resumeLine) \(file) | leak-history ingest --db \(database.path) -"
+            text += "stored \(stored) events, from the lines before line \(resumeLine) of \(input)\(rejected.isEmpty ? "" : " (bad lines skipped)"); nothing from line \(resumeLine) on was stored: resume with `\(resume)`"
+        }
+        FileHandle.standardError.write(Data((text + "\n").utf8))
+        return ExitCode.failure
     }
 }
 

@@ -16,7 +16,9 @@ struct ServeCommand: AsyncParsableCommand {
         abstract: "Serve the HTTP API, Prometheus metrics and the dashboard for a database.",
         discussion: """
             Binds 127.0.0.1 unless told otherwise. With a token (--token or $LEAK_HISTORY_TOKEN), \
-            POST and DELETE requests need 'Authorization: Bearer <token>'; GETs stay open. Binding \
+            POST and DELETE requests need 'Authorization: Bearer <token>'; GETs stay open unless \
+            --protect-reads is given (/health and /metrics stay open unless --protect-health, \
+            --protect-metrics). Binding \
             an address other than loopback without a token is refused unless --allow-unauthenticated \
             is given. The database is created (mode 0600) when missing. SIGINT or SIGTERM stops \
             the server gracefully: requests in flight are answered, then the database is closed.
@@ -47,6 +49,33 @@ struct ServeCommand: AsyncParsableCommand {
 
     @Option(help: ArgumentHelp("Largest request body accepted, in MiB.", valueName: "mb"))
     var maxBodyMb = 8
+
+    @Option(help: ArgumentHelp("The most components one source may have in the file; events naming more get 400.", valueName: "n"))
+    var maxComponents = HistoryWriter.defaultMaxComponentsPerSource
+
+    @Option(help: ArgumentHelp("Components per source /metrics lists one by one (the largest); the rest are summed.", valueName: "n"))
+    var metricsTopComponents = 50
+
+    @Option(help: ArgumentHelp("How long a request's write waits for other writers of the file before it answers 503.", valueName: "duration"))
+    var busyTimeout = "15s"
+
+    @Option(help: ArgumentHelp("Close a connection that has not sent a whole request head this long after it opened or after the last response (also the keep-alive idle limit).", valueName: "duration"))
+    var headerTimeout = "10s"
+
+    @Option(help: ArgumentHelp("Close a connection whose request body has not ended this long after its head.", valueName: "duration"))
+    var bodyTimeout = "60s"
+
+    @Option(help: ArgumentHelp("Connections served at once; more wait to be accepted.", valueName: "n"))
+    var maxConnections = 512
+
+    @Flag(help: "With a token, require it on reads too (reports, trend, export, baseline, dashboard, OpenAPI).")
+    var protectReads = false
+
+    @Flag(help: "With --protect-reads, also require the token on GET /health.")
+    var protectHealth = false
+
+    @Flag(help: "With --protect-reads, also require the token on GET /metrics.")
+    var protectMetrics = false
 
     @Option(help: ArgumentHelp("Log level: trace, debug, info, notice, warning, error, critical.", valueName: "level"))
     var logLevel = "info"
@@ -79,6 +108,15 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.detection = try detection.config()
         configuration.metricsWindowMs = try DurationText.milliseconds(metricsWindow, field: "metrics_window")
         configuration.maxBodyBytes = maxBodyMb << 20
+        configuration.maxComponentsPerSource = maxComponents
+        configuration.metricsTopComponents = metricsTopComponents
+        configuration.busyTimeoutMs = try DurationText.milliseconds(busyTimeout, field: "busy_timeout")
+        configuration.headerTimeoutMs = try DurationText.milliseconds(headerTimeout, field: "header_timeout")
+        configuration.bodyTimeoutMs = try DurationText.milliseconds(bodyTimeout, field: "body_timeout")
+        configuration.maxConnections = maxConnections
+        configuration.protectReads = protectReads
+        configuration.protectHealth = protectHealth
+        configuration.protectMetrics = protectMetrics
         return configuration
     }
 
@@ -87,7 +125,9 @@ struct ServeCommand: AsyncParsableCommand {
         var logger = Logger(label: "leak-history.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let database = try failing {
-            try HistoryDatabase(path: configuration.databasePath, readerConnections: configuration.readerConnections, logger: logger)
+            try HistoryDatabase(path: configuration.databasePath, readerConnections: configuration.readerConnections,
+                                maxComponentsPerSource: configuration.maxComponentsPerSource,
+                                busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMs), logger: logger)
         }
         let urlHost = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
         let app = try failing {

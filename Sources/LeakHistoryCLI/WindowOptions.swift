@@ -14,8 +14,8 @@ struct WindowOptions: ParsableArguments {
     var to: String?
 
     func validate() throws {
-        if since != nil && (from != nil || to != nil) {
-            throw ValidationError("Give either --since or --from/--to, not both.")
+        if since != nil && from != nil && to != nil {
+            throw ValidationError("Give --since with at most one of --from and --to.")
         }
     }
 
@@ -42,7 +42,16 @@ struct DetectionOptions: ParsableArguments {
     func config() throws -> LeakDetectionConfig {
         var config = LeakDetectionConfig(growthThreshold: growthThreshold)
         if let warmup { config.warmupSecs = UInt64(try DurationText.milliseconds(warmup, field: "warmup") / 1000) }
-        if let memoryLimitMb { config.memoryLimitBytes = memoryLimitMb * ByteSize.bytesPerMB }
+        if let memoryLimitMb {
+            let (bytes, overflow) = memoryLimitMb.multipliedReportingOverflow(by: ByteSize.bytesPerMB)
+            guard !overflow, memoryLimitMb > 0 else {
+                throw ValidationError("--memory-limit-mb must be a positive number of MiB below \(Int64.max / ByteSize.bytesPerMB).")
+            }
+            config.memoryLimitBytes = bytes
+        }
+        guard growthFloorMb.isFinite, growthFloorMb >= 0, growthFloorMb <= Double(InputRules.maxBytes / ByteSize.bytesPerMB) else {
+            throw ValidationError("--growth-floor-mb must be between 0 and \(InputRules.maxBytes / ByteSize.bytesPerMB) (1 PiB).")
+        }
         config.growthFloorBytes = Int64(growthFloorMb * Double(ByteSize.bytesPerMB))
         try config.validate()
         return config
@@ -60,6 +69,8 @@ func failing<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ValidationError {
         throw error
     } catch let error as CleanExit {
+        throw error
+    } catch let error as ExitCode {
         throw error
     } catch {
         throw CleanExit.failure("error: \(error)")

@@ -1,7 +1,9 @@
 import Foundation
 import Hummingbird
+import HummingbirdCore
 import LeakHistory
 import Logging
+import NIOCore
 
 /// Builds the LeakHistory HTTP application on an open database.
 ///
@@ -24,17 +26,28 @@ public func buildApplication(
     try configuration.validate()
     let resources = ServerResources(configuration: configuration, database: database, logger: logger, now: now)
     let router = buildRouter(resources)
+    // Slow or silent clients are closed (RequestTimeoutHandler), and at most
+    // maxConnections are served at once: the rest wait in the listen backlog.
+    let headerTimeout = TimeAmount.milliseconds(configuration.headerTimeoutMs)
+    let bodyTimeout = TimeAmount.milliseconds(configuration.bodyTimeoutMs)
+    let metrics = resources.metrics
+    let http1 = HTTP1Channel.Configuration(
+        additionalChannelHandlers: [RequestTimeoutHandler(headerTimeout: headerTimeout, bodyTimeout: bodyTimeout,
+                                                          onTimeout: { metrics.recordTimeout($0) })],
+        idleTimeout: headerTimeout)
     return Application(
         router: router,
+        server: .http1(configuration: http1),
         configuration: ApplicationConfiguration(
             address: .hostname(configuration.host, port: configuration.port),
-            serverName: "leak-history"
+            serverName: "leak-history",
+            availableConnectionsDelegate: MaximumAvailableConnections(configuration.maxConnections)
         ),
         onServerRunning: { channel in
             let port = channel.localAddress?.port ?? configuration.port
             logger.info("serving", metadata: [
                 "http.host": "\(configuration.host)", "http.port": "\(port)", "db.path": "\(configuration.databasePath)",
-                "auth": "\(configuration.token == nil ? "none" : "bearer token for writes")",
+                "auth": "\(configuration.token == nil ? "none" : configuration.protectReads ? "bearer token for writes and reads" : "bearer token for writes")",
             ])
             await onServerRunning(port)
         },
@@ -59,7 +72,11 @@ public func buildRoutes(_ resources: ServerResources) -> RouteTable<ServerReques
     router.add(middleware: JSONErrorMiddleware(maxBodyBytes: resources.configuration.maxBodyBytes, routes: index))
     router.add(middleware: LogRequestsMiddleware(.debug))
     if let token = resources.configuration.token {
-        router.add(middleware: BearerTokenMiddleware(token: token))
+        let configuration = resources.configuration
+        var open: Set<String> = []
+        if !configuration.protectHealth { open.insert("/health") }
+        if !configuration.protectMetrics { open.insert("/metrics") }
+        router.add(middleware: BearerTokenMiddleware(token: token, protectReads: configuration.protectReads, openPaths: open))
     }
     let routes = RouteTable(router: router, index: index)
     DashboardController().addRoutes(to: routes)

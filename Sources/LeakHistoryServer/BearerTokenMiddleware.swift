@@ -1,21 +1,27 @@
 import Hummingbird
 
 /// Requires `Authorization: Bearer <token>` on requests that change the
-/// history (POST, PUT, PATCH, DELETE); reads stay open.
+/// history (POST, PUT, PATCH, DELETE); reads stay open, unless
+/// `protectReads`, when every request needs it but those to `openPaths`
+/// (by default `/health` and `/metrics`, for probes and scrapers).
 ///
 /// ```swift
 /// router.add(middleware: BearerTokenMiddleware(token: "3f9c…"))
+/// router.add(middleware: BearerTokenMiddleware(token: "3f9c…", protectReads: true, openPaths: ["/health"]))
 /// ```
 ///
 /// The comparison takes the same time however much of the token matches, so
 /// timing does not reveal it.
 struct BearerTokenMiddleware<Context: RequestContext>: RouterMiddleware {
     let token: String
+    var protectReads = false
+    var openPaths: Set<String> = ["/health", "/metrics"]
 
     private static var writeMethods: Set<HTTPRequest.Method> { [.post, .put, .patch, .delete] }
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        guard Self.writeMethods.contains(request.method) else {
+        let isWrite = Self.writeMethods.contains(request.method)
+        guard isWrite || (protectReads && !openPaths.contains(request.uri.path)) else {
             return try await next(request, context)
         }
         let challenge: HTTPFields = [.wwwAuthenticate: #"Bearer realm="leak-history""#]

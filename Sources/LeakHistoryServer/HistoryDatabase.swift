@@ -26,14 +26,29 @@ public final class HistoryDatabase: Sendable {
     private let logger: Logger
     private let writer: ConnectionSlot<HistoryWriter>
     private let readers: [ConnectionSlot<HistoryReader>]
+    /// Set at open when SQLite could open the file only for reading.
+    private let readOnlyReason: String?
+    private let readOnlyOpened: Atomic<Bool>
+    private let lastWriteFailure = Mutex<StorageFailure?>(nil)
+
+    /// How long a request's write waits for another process's transaction
+    /// before it answers 503: shorter than a CLI writer's, as requests queue behind it.
+    public static let defaultBusyTimeoutMilliseconds: Int32 = 15_000
 
     /// Opens the writer now (creating and migrating the file), the readers on first use.
-    public init(path: String, readerConnections: Int = 4, logger: Logger) throws {
+    public init(path: String, readerConnections: Int = 4,
+                maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource,
+                busyTimeoutMilliseconds: Int32 = HistoryDatabase.defaultBusyTimeoutMilliseconds, logger: Logger) throws {
         self.path = path
         self.logger = logger
-        let opened = try HistoryWriter(path: path, logger: logger)
+        let open = { try HistoryWriter(path: path, maxComponentsPerSource: maxComponentsPerSource,
+                                       busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger) }
+        let opened = try open()
+        readOnlyReason = "the database file '\(path)' is read-only (its mode, owner or file system does not allow writing): events cannot be stored"
+        readOnlyOpened = Atomic(opened.isReadOnly)
+        if opened.isReadOnly { logger.warning("the database opened read-only: writes will fail", metadata: ["db.path": "\(path)"]) }
         writer = ConnectionSlot(label: "LeakHistory.server.writer", logger: logger, initial: opened,
-                                open: { try HistoryWriter(path: path, logger: logger) },
+                                open: open,
                                 close: { try $0.close() })
         readers = (0..<max(1, readerConnections)).map { index in
             ConnectionSlot(label: "LeakHistory.server.reader.\(index)", logger: logger, initial: nil,
@@ -51,8 +66,36 @@ public final class HistoryDatabase: Sendable {
     }
 
     /// Runs `body` with the writer connection; writes run one at a time, in order of arrival.
+    ///
+    /// A write that fails for where the file lives (read-only, full disk,
+    /// locked for too long, gone) throws a 503 (507 for a full disk) that says
+    /// so, and, until a write succeeds again, `writeProblem` reports it.
     public func write<T: Sendable>(_ body: @escaping @Sendable (HistoryWriter) throws -> T) async throws -> T {
-        try await writer.run(body)
+        do {
+            let result = try await writer.run(body)
+            lastWriteFailure.withLock { $0 = nil }
+            readOnlyOpened.store(false, ordering: .relaxed)
+            return result
+        } catch {
+            guard let failure = StorageFailure(error, path: path) else { throw error }
+            logger.warning("write failed", metadata: ["db.path": "\(path)", "error": "\(error)"])
+            switch failure.kind {
+            case .busy:
+                throw APIError(.serviceUnavailable, failure.message + "; retry shortly", headers: [.retryAfter: "1"])
+            case .diskFull:
+                lastWriteFailure.withLock { $0 = failure }
+                throw APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), failure.message + "; nothing of this request was stored")
+            case .readOnly, .unavailable:
+                lastWriteFailure.withLock { $0 = failure }
+                throw APIError(.serviceUnavailable, failure.message + "; nothing of this request was stored")
+            }
+        }
+    }
+
+    /// Why writes fail, when the last one failed for where the file lives (or
+    /// the file opened read-only); nil once a write succeeds.
+    public var writeProblem: String? {
+        lastWriteFailure.withLock { $0?.message } ?? (readOnlyOpened.load(ordering: .relaxed) ? readOnlyReason : nil)
     }
 
     /// A connection of its own, for work that holds one for long (a streamed

@@ -45,7 +45,7 @@ paths:
       operationId: health
       responses:
         "200":
-          description: The database answers.
+          description: The database answers (`status` says whether writes work too).
           content:
             application/json:
               schema:
@@ -67,7 +67,15 @@ paths:
           content:
             application/yaml:
               schema:
-                type: string
+                type: object
+                required: [openapi, info, paths]
+                properties:
+                  openapi:
+                    type: string
+                  info:
+                    type: object
+                  paths:
+                    type: object
   /metrics:
     get:
       tags: [operations]
@@ -159,8 +167,12 @@ paths:
         required: true
         content:
           application/x-ndjson:
+            # The events, one JSON object per line (schemathesis: scripts/schemathesis-hooks.py writes them so).
             schema:
-              type: string
+              type: array
+              minItems: 1
+              items:
+                $ref: "#/components/schemas/Event"
             example: |
               {"ts_ms": 1764000000000, "usage_bytes": 104857600}
               {"ts_ms": 1764000000500, "component": "cache", "alloc_bytes": 4096}
@@ -181,6 +193,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "413":
           $ref: "#/components/responses/TooLarge"
         "415":
@@ -233,6 +249,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "404":
           $ref: "#/components/responses/NotFound"
         "413":
@@ -257,6 +277,10 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "401":
           $ref: "#/components/responses/Unauthorized"
+        "503":
+          $ref: "#/components/responses/StorageUnavailable"
+        "507":
+          $ref: "#/components/responses/StorageFull"
         "404":
           $ref: "#/components/responses/NotFound"
   /api/v1/memory/trend:
@@ -353,12 +377,12 @@ components:
     bearer:
       type: http
       scheme: bearer
-      description: Required on POST and DELETE when the server was started with a token.
+      description: Required on POST and DELETE when the server was started with a token; with `--protect-reads`, on every GET too (401 without it), except /health and /metrics unless `--protect-health` / `--protect-metrics`.
   parameters:
     since:
       name: since
       in: query
-      description: How far back from now, e.g. 90s, 10m, 6h, 30d. Not with from/to.
+      description: The window's length, e.g. 90s, 10m, 6h, 30d - back from now, or back from `to`, or on from `from`. Not with both from and to (400).
       schema:
         type: string
         minLength: 1
@@ -413,6 +437,21 @@ components:
             $ref: "#/components/schemas/Error"
     UnsupportedMediaType:
       description: A multipart body; send NDJSON or a JSON array as the body.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    StorageUnavailable:
+      description: >-
+        Nothing was stored: the database file cannot be written (read-only file
+        or file system, removed, an I/O error) or another writer held it past the
+        busy timeout (then with Retry-After); `error` says which.
+      content:
+        application/json:
+          schema:
+            $ref: "#/components/schemas/Error"
+    StorageFull:
+      description: Nothing was stored - the disk holding the database file is full.
       content:
         application/json:
           schema:
@@ -600,7 +639,8 @@ components:
       properties:
         status:
           type: string
-          enum: [ok, unavailable]
+          enum: [ok, degraded, unavailable]
+          description: "`degraded`: reads work, writes fail (`reason` says why: a read-only file, a full disk)."
         database:
           type: string
           description: Path of the SQLite file.
@@ -612,6 +652,9 @@ components:
           type: number
         error:
           type: string
+        reason:
+          type: string
+          description: Why writes fail, when `status` is `degraded`.
     Sources:
       type: object
       additionalProperties: false

@@ -15,6 +15,14 @@ struct QueryParameters {
     private var values: [String: String] = [:]
 
     init(_ request: Request, allowed: Set<String>) throws {
+        // The decoded parameters replace bytes that are not UTF-8; such a value is refused instead.
+        for pair in (request.uri.query ?? "").split(separator: "&") {
+            let parts = pair.split(separator: "=", maxSplits: 1, omittingEmptySubsequences: false)
+            for part in parts where String(part).replacingOccurrences(of: "+", with: " ").removingPercentEncoding == nil {
+                let name = String(parts[0]).removingPercentEncoding ?? String(parts[0])
+                throw APIError(.badRequest, "\(name): the query string is not valid percent-encoded UTF-8 ('\(part.prefix(40))')")
+            }
+        }
         for (key, value) in request.uri.queryParameters {
             let name = String(key)
             guard allowed.contains(name) else {

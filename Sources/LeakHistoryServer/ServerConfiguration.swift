@@ -38,6 +38,27 @@ public struct ServerConfiguration: Sendable {
     public var maxConcurrentExports: Int = 4
     /// The window `/metrics` reports over (and the default of the leaks endpoint is the detector's `timeWindowSecs`).
     public var metricsWindowMs: Int64 = 600_000
+    /// Components per source `/metrics` lists one by one, the largest by held bytes; the rest
+    /// are summed into `leak_history_other_components_bytes`.
+    public var metricsTopComponents: Int = 50
+    /// Longest time `/metrics` reuses the figures it read while the file is unchanged.
+    public var metricsCacheSecs: Double = 10
+    /// The most components one source may have in the file; events naming more are refused (400).
+    public var maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource
+    /// How long a request's write waits for another process's transaction before answering 503.
+    public var busyTimeoutMs: Int64 = Int64(HistoryDatabase.defaultBusyTimeoutMilliseconds)
+    /// A connection must send a whole request head within this long of opening, or of the last
+    /// response ending (which bounds keep-alive idleness too); else 408 and closed.
+    public var headerTimeoutMs: Int64 = 10_000
+    /// A request body must end within this long of its head; else the connection is closed.
+    public var bodyTimeoutMs: Int64 = 60_000
+    /// Connections served at once; further ones wait in the listen backlog until one closes.
+    public var maxConnections: Int = 512
+    /// With a token, GET requests need it too, except `/health` and `/metrics` unless
+    /// `protectHealth` / `protectMetrics` (probes and scrapers often carry no token).
+    public var protectReads: Bool = false
+    public var protectHealth: Bool = false
+    public var protectMetrics: Bool = false
     /// How long a streamed export waits for a slow client to take the next chunk before it gives up,
     /// so a stalled download cannot pin a read transaction (and the WAL) for ever.
     public var exportStallTimeoutSecs: Double = 60
@@ -74,6 +95,19 @@ public struct ServerConfiguration: Sendable {
         guard (1...64).contains(readerConnections) else { throw fail("reader connections must be between 1 and 64") }
         guard (1...64).contains(maxConcurrentExports) else { throw fail("concurrent exports must be between 1 and 64") }
         guard metricsWindowMs >= 1000 else { throw fail("the metrics window must be at least 1 s") }
+        guard (0...10_000).contains(metricsTopComponents) else { throw fail("the metrics top components must be between 0 and 10,000") }
+        guard metricsCacheSecs >= 0 && metricsCacheSecs <= 3600 else { throw fail("the metrics cache age must be between 0 and 3600 s") }
+        guard maxComponentsPerSource >= 1 else { throw fail("the component limit must be at least 1") }
+        guard (0...3_600_000).contains(busyTimeoutMs) else { throw fail("the busy timeout must be between 0 and 1 h") }
+        guard (100...3_600_000).contains(headerTimeoutMs) else { throw fail("the header timeout must be between 100 ms and 1 h") }
+        guard (100...3_600_000).contains(bodyTimeoutMs) else { throw fail("the body timeout must be between 100 ms and 1 h") }
+        guard (1...100_000).contains(maxConnections) else { throw fail("the connection limit must be between 1 and 100,000") }
+        if (protectReads || protectHealth || protectMetrics) && token == nil {
+            throw fail("--protect-reads, --protect-health and --protect-metrics need a token (--token or LEAK_HISTORY_TOKEN)")
+        }
+        if (protectHealth || protectMetrics) && !protectReads {
+            throw fail("--protect-health and --protect-metrics apply with --protect-reads")
+        }
         guard exportStallTimeoutSecs > 0 else { throw fail("the export stall timeout must be positive") }
     }
 

@@ -26,6 +26,8 @@ public final class ServerMetrics: Sendable {
         var ingestLatency = LatencyHistogram()
         var eventsStored: UInt64 = 0
         var ingestRejected: UInt64 = 0
+        var headerTimeouts: UInt64 = 0
+        var bodyTimeouts: UInt64 = 0
     }
 
     private let state = Mutex(State())
@@ -56,6 +58,11 @@ public final class ServerMetrics: Sendable {
         state.withLock { $0.ingestRejected += 1 }
     }
 
+    /// A connection closed for not sending its request head (`header`) or body (`body`) in time.
+    func recordTimeout(_ phase: String) {
+        state.withLock { phase == "body" ? ($0.bodyTimeouts += 1) : ($0.headerTimeouts += 1) }
+    }
+
     func write(to exposition: inout PrometheusExposition) {
         let snapshot = state.withLock { $0 }
         exposition.gauge("leak_history_server_start_time_seconds", help: "Unix time the server started.", value: startTime)
@@ -75,5 +82,8 @@ public final class ServerMetrics: Sendable {
                            value: Double(snapshot.eventsStored))
         exposition.counter("leak_history_ingest_rejected_total", help: "POSTs of events refused whole (nothing written).",
                            value: Double(snapshot.ingestRejected))
+        exposition.counter("leak_history_http_timeouts_total", help: "Connections closed for a request head or body not sent in time.",
+                           labels: ["phase": "header"], value: Double(snapshot.headerTimeouts))
+        exposition.counter("leak_history_http_timeouts_total", help: "", labels: ["phase": "body"], value: Double(snapshot.bodyTimeouts))
     }
 }

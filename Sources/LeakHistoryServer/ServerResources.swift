@@ -17,6 +17,7 @@ public struct ServerResources: Sendable {
     public let logger: Logger
     let now: @Sendable () -> Date
     let exports: ExportLimiter
+    let metricsCache = MetricsCache()
 
     /// `now` is injectable so tests pin "the last 10 minutes" to known data.
     public init(configuration: ServerConfiguration, database: HistoryDatabase, metrics: ServerMetrics? = nil,

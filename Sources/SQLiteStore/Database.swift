@@ -43,8 +43,9 @@ public final class Database {
         /// Opens with `SQLITE_OPEN_READONLY`: the file must exist, and the journal mode is left as
         /// the file has it.
         public var readOnly: Bool = false
-        /// How long a statement waits for another connection's lock before failing with `busy`.
-        /// SQLite documentation: <https://www.sqlite.org/c3ref/busy_timeout.html>
+        /// How long, in all, a statement waits for another connection's lock before failing with
+        /// `busy`; it retries with backoff meanwhile (`BusyWait`).
+        /// SQLite documentation: <https://www.sqlite.org/c3ref/busy_handler.html>
         public var busyTimeoutMilliseconds: Int32 = 5_000
         /// Switches the file to WAL, so readers don't block on the writer; checked to have taken effect
         /// (in-memory databases can't use WAL and are not checked).
@@ -69,6 +70,7 @@ public final class Database {
     public private(set) var preparedStatementCount = 0
     let logger: Logger
     private let connection: Connection
+    private let busyWait: BusyWait
     private var statementCache: [String: Statement] = [:]
 
     /// Opens (creating if needed) the database at `path` and sets the connection up.
@@ -86,9 +88,12 @@ public final class Database {
         logger[metadataKey: "db.path"] = "\(path)"
         self.path = path
         self.logger = logger
+        busyWait = BusyWait(limitMilliseconds: configuration.busyTimeoutMilliseconds)
 
         let createdFile = !configuration.readOnly && DatabaseFile.isOnDisk(path)
-            ? try DatabaseFile.create(path, mode: configuration.fileMode)
+            ? try DatabaseFile.create(path, mode: configuration.fileMode, adjusted: { note in
+                logger.warning("adjusted the database file's mode", metadata: ["db.note": "\(note)"])
+            })
             : false
         let handle: OpaquePointer
         do {
@@ -136,7 +141,7 @@ public final class Database {
 
     private func setUp(_ configuration: Configuration) throws {
         let handle = try connection.openHandle(sql: nil)
-        let code = sqlite3_busy_timeout(handle, configuration.busyTimeoutMilliseconds)
+        let code = busyWait.install(on: handle)
         guard code == SQLITE_OK else {
             throw connection.error(code, sql: nil)
         }
@@ -295,7 +300,11 @@ public final class Database {
     }
 
     private func run<T>(_ body: () throws -> T, begin: String, commit: String, rollback: () throws -> Void) throws -> T {
-        try cachedStatement(sql: begin).execute()
+        do {
+            try cachedStatement(sql: begin).execute()
+        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .busy {
+            throw lockedError(error)
+        }
         do {
             let result = try body()
             try cachedStatement(sql: commit).execute()
@@ -312,6 +321,26 @@ public final class Database {
             }
             throw error
         }
+    }
+
+    /// `busy` after the whole bounded wait, saying how long it waited and who holds the lock.
+    private func lockedError(_ error: DatabaseError) -> DatabaseError {
+        let holder = WriteLockHolder.describe(databasePath: path).map { " by \($0)" } ?? " by another writer"
+        let waited = busyWait.lastWaitMs
+        let seconds = "\(waited / 1000).\(waited % 1000 / 100)"
+        return DatabaseError(
+            resultCode: error.resultCode,
+            message: "the database stayed locked\(holder) for \(seconds) s, the longest this connection waits; try again, or give it a longer busy timeout",
+            sql: error.sql, path: error.path)
+    }
+
+    /// Whether this connection can only read: SQLite opened the file read-only (its mode, or a
+    /// read-only file system), though read-write was asked for.
+    ///
+    /// SQLite documentation: <https://www.sqlite.org/c3ref/db_readonly.html>
+    public var isReadOnly: Bool {
+        guard let handle = connection.handle else { return false }
+        return sqlite3_db_readonly(handle, "main") == 1
     }
 
     /// Whether a transaction is open: SQLite is out of autocommit mode.

@@ -26,10 +26,25 @@ enum DatabaseFile {
     /// Creating it ourselves (O_CREAT|O_EXCL), rather than chmod-ing after SQLite creates it, leaves no
     /// moment when the file exists with the umask's default mode, for another process to open.
     /// SQLite then gives the -wal, -shm and -journal files the main file's mode.
-    static func create(_ path: String, mode: UInt16) throws -> Bool {
+    ///
+    /// A dangling symbolic link is refused: SQLite would create its target with the umask's mode,
+    /// somewhere the caller may not expect (O_EXCL does not follow it, so nothing here would).
+    /// An existing empty file with a broader mode, which SQLite would adopt as a new database, is
+    /// tightened to `mode` (`adjusted` says so); a non-empty one keeps its mode, the owner's choice.
+    static func create(_ path: String, mode: UInt16, adjusted: (String) -> Void = { _ in }) throws -> Bool {
+        var link = stat()
+        if lstat(path, &link) == 0 && (link.st_mode & S_IFMT) == S_IFLNK {
+            var target = stat()
+            if stat(path, &target) != 0 {
+                throw DatabaseError(resultCode: .cantopen,
+                                    message: "the path is a symbolic link to \(linkTarget(path).map { "'\($0)'" } ?? "a file"), which does not exist: refusing to create the database through it (create the target first, or give its real path)",
+                                    path: path)
+            }
+        }
         let descriptor = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode_t(mode))
         guard descriptor >= 0 else {
             if errno == EEXIST {
+                try tightenIfEmpty(path, mode: mode, adjusted: adjusted)
                 return false
             }
             throw failure("cannot create the database file", path: path)
@@ -42,6 +57,25 @@ enum DatabaseFile {
             throw error
         }
         return true
+    }
+
+    /// An empty file is a database SQLite is about to create: it gets `mode`, not whatever it had.
+    private static func tightenIfEmpty(_ path: String, mode: UInt16, adjusted: (String) -> Void) throws {
+        var info = stat()
+        guard stat(path, &info) == 0, (info.st_mode & S_IFMT) == S_IFREG, info.st_size == 0 else { return }
+        let current = UInt16(info.st_mode & 0o7777)
+        guard current & ~mode != 0 else { return }
+        guard chmod(path, mode_t(mode)) == 0 else {
+            throw failure("the existing empty file has mode \(String(current, radix: 8)), broader than \(String(mode, radix: 8)), and cannot be tightened", path: path)
+        }
+        adjusted("the existing empty file had mode \(String(current, radix: 8)); set it to \(String(mode, radix: 8)) before creating the database in it")
+    }
+
+    private static func linkTarget(_ path: String) -> String? {
+        var buffer = [CChar](repeating: 0, count: 4096)
+        let count = readlink(path, &buffer, buffer.count - 1)
+        guard count > 0 else { return nil }
+        return String(decoding: buffer[0..<count].map { UInt8(bitPattern: $0) }, as: UTF8.self)
     }
 
     /// Removes a file `create(_:mode:)` made, when opening it failed: leave nothing behind.

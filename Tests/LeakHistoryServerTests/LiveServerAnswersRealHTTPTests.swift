@@ -165,17 +165,8 @@ enum RawHTTP {
     }
 
     static func request(port: Int, method: String, path: String, body: String = "", contentType: String = "application/json") throws -> Reply {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        guard fd >= 0 else { throw ServeProcess.ServeError(description: "socket failed") }
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_port = in_port_t(UInt16(port).bigEndian)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        let connected = withUnsafePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { connect(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
-        }
-        guard connected == 0 else { throw ServeProcess.ServeError(description: "connect to port \(port) failed") }
+        let connection = try RawSocket(port: port)
+        let fd = connection.fd
         let payload = Array(body.utf8)
         let head = "\(method) \(path) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\nContent-Type: \(contentType)\r\n"
             + "Content-Length: \(payload.count)\r\n\r\n"

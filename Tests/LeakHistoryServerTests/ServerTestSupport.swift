@@ -18,7 +18,8 @@ final class ServerFixture: Sendable {
     let database: HistoryDatabase
     let configuration: ServerConfiguration
 
-    init(token: String? = nil, maxBodyBytes: Int = 8 << 20, configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
+    init(token: String? = nil, maxBodyBytes: Int = 8 << 20, maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource,
+         configure: (inout ServerConfiguration) -> Void = { _ in }) throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("leakhistory-server-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         path = directory.appendingPathComponent("history.sqlite").path
@@ -27,7 +28,7 @@ final class ServerFixture: Sendable {
         configuration.maxBodyBytes = maxBodyBytes
         configure(&configuration)
         self.configuration = configuration
-        database = try HistoryDatabase(path: path, readerConnections: 2, logger: Self.logger)
+        database = try HistoryDatabase(path: path, readerConnections: 2, maxComponentsPerSource: maxComponentsPerSource, logger: Self.logger)
     }
 
     static let logger = Logger(label: "leak-history.tests", factory: { _ in SwiftLogNoOpLogHandler() })

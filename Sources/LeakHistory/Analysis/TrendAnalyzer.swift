@@ -96,7 +96,7 @@ public struct TrendAnalyzer: Sendable {
             workTimes = envelope.times
             workValues = envelope.values
             verdict.envelope = .init(troughs: envelope.times.count, periodSecs: envelope.periodMs / 1000,
-                                     amplitudeBytes: Int64(envelope.amplitudeBytes.rounded()))
+                                     amplitudeBytes: Int64(clampingDouble: envelope.amplitudeBytes.rounded()))
         }
 
         // 3. Onset: segment a reduced copy, find the current regime.
@@ -146,8 +146,8 @@ public struct TrendAnalyzer: Sendable {
         let regimeStartMs = reduced.firstTimes[regimeStartIndex]
         verdict.segments = fit.segments.map { s in
             let start = reduced.firstTimes[s.start], end = reduced.times[s.end - 1]
-            return TrendVerdict.Segment(startMs: Int64(start), endMs: Int64(end), rateBytesPerHour: s.slope * 3_600_000,
-                                        startBytes: Int64(s.value(at: start).rounded()), endBytes: Int64(s.value(at: end).rounded()))
+            return TrendVerdict.Segment(startMs: Int64(clampingDouble: start), endMs: Int64(clampingDouble: end), rateBytesPerHour: s.slope * 3_600_000,
+                                        startBytes: Int64(clampingDouble: s.value(at: start).rounded()), endBytes: Int64(clampingDouble: s.value(at: end).rounded()))
         }
         // 4. The regime's own robust fit.
         let first = workTimes.firstIndex { $0 >= regimeStartMs } ?? 0
@@ -157,16 +157,16 @@ public struct TrendAnalyzer: Sendable {
         let growth = regime.slope * regimeSpanMs
         let level = RobustStatistics.median(rv)
         let perHour = 3_600_000.0
-        verdict.regimeStartMs = Int64(regimeStartMs)
+        verdict.regimeStartMs = Int64(clampingDouble: regimeStartMs)
         verdict.rateBytesPerHour = regime.slope * perHour
         verdict.ratePercentPerHour = level > 0 ? regime.slope * perHour / level * 100 : 0
-        verdict.growthSinceOnsetBytes = Int64(growth.rounded())
-        verdict.noiseBytes = Int64(regime.noise.rounded())
+        verdict.growthSinceOnsetBytes = Int64(clampingDouble: growth.rounded())
+        verdict.noiseBytes = Int64(clampingDouble: regime.noise.rounded())
         if let limit = memoryLimitBytes, regime.slope > 0, let last = series.points.last {
             verdict.timeToLimitSecs = max(0, (Double(limit) - Double(last.bytes)) / regime.slope / 1000)
         }
 
-        let since = regimeStartIndex == 0 ? "over the window" : "since \(AnalysisText.timestamp(ms: Int64(regimeStartMs)))"
+        let since = regimeStartIndex == 0 ? "over the window" : "since \(AnalysisText.timestamp(ms: Int64(clampingDouble: regimeStartMs)))"
         let rate = AnalysisText.rate(bytesPerHour: regime.slope * perHour)
         let tCrit = RobustStatistics.tCritical(df: regime.effectiveCount - 2)
         let rises = regime.slope > 0 && regime.t >= tCrit
@@ -200,7 +200,7 @@ public struct TrendAnalyzer: Sendable {
         let checks: [TrendCheck] = [
             TrendCheck(.step, passed: !stepped,
                        detail: stepped
-                           ? "a level shift of \(AnalysisText.signedSize(jump)) before \(AnalysisText.timestamp(ms: Int64(regimeStartMs))), then \(rate)"
+                           ? "a level shift of \(AnalysisText.signedSize(jump)) before \(AnalysisText.timestamp(ms: Int64(clampingDouble: regimeStartMs))), then \(rate)"
                            : (regimeFirst > 0 ? "no short jump into the regime" : "one regime \(since)"),
                        figures: ["jump_bytes": jump]),
             TrendCheck(.slope, passed: regime.slope > 0,
@@ -228,7 +228,7 @@ public struct TrendAnalyzer: Sendable {
             verdict.explanation = "not leaking: \(failed.kind.reason(subject: subject)) — \(failed.detail)"
         } else {
             verdict.status = .leaking
-            verdict.growingSinceMs = Int64(regimeStartMs)
+            verdict.growingSinceMs = Int64(clampingDouble: regimeStartMs)
             var text = "leaking: \(subject) grows \(rate) \(since) (\(AnalysisText.signedSize(growth)) in \(AnalysisText.duration(ms: regimeSpanMs))), still rising at the end"
             if let secs = verdict.timeToLimitSecs {
                 text += "; the memory limit is reached in about \(AnalysisText.duration(ms: secs * 1000))"

@@ -108,7 +108,15 @@ public struct LeakCandidate: Sendable, Codable, Equatable {
         ageSecs = try c.decode(UInt64.self, forKey: .ageSecs)
         severity = try c.decode(LeakSeverity.self, forKey: .severity)
         growthRate = try c.decode(Double.self, forKey: .growthRate)
-        allocatedBytes = try c.decodeIfPresent(Int64.self, forKey: .allocatedBytes) ?? Int64(allocatedMB) * ByteSize.bytesPerMB
+        if let bytes = try c.decodeIfPresent(Int64.self, forKey: .allocatedBytes) {
+            allocatedBytes = bytes
+        } else {
+            let (bytes, overflow) = Int64(allocatedMB).multipliedReportingOverflow(by: ByteSize.bytesPerMB)
+            guard !overflow else {
+                throw DecodingError.dataCorruptedError(forKey: .allocatedMB, in: c, debugDescription: "allocated_mb \(allocatedMB) is too large to hold in bytes")
+            }
+            allocatedBytes = bytes
+        }
         growthBytes = try c.decodeIfPresent(Int64.self, forKey: .growthBytes) ?? 0
         allocations = try c.decodeIfPresent(Int64.self, forKey: .allocations)
         deallocations = try c.decodeIfPresent(Int64.self, forKey: .deallocations)

@@ -23,7 +23,8 @@ public struct IngestResult: Sendable, Equatable {
 /// Allocation and deallocation events become cumulative samples of their run,
 /// so events of one component should arrive in time order. Not thread-safe:
 /// confine a writer to one thread; several writers (processes) may share a
-/// file, the busy timeout serialising their transactions.
+/// file: each transaction waits its turn (backing off, for at most the busy
+/// timeout), and an ingest commits in batches, so no writer holds the lock long.
 public final class HistoryWriter {
     let store: HistoryStore
     private let logger: Logger
@@ -32,27 +33,67 @@ public final class HistoryWriter {
     private struct Counters {
         var componentID: Int64
         var kind: ComponentKind
-        var allocatedBytes: Int64 = 0
-        var deallocatedBytes: Int64 = 0
+        /// Bytes allocated minus bytes deallocated in this run: below 0 after
+        /// more deallocations than allocations. Kept as one net figure, not two
+        /// run totals, so no amount of allocate/free traffic overflows it.
+        var netBytes: Int64 = 0
         var allocations: Int64 = 0
         var deallocations: Int64 = 0
-        var heldBytes: Int64 { max(0, allocatedBytes - deallocatedBytes) }
+        var heldBytes: Int64 { max(0, netBytes) }
+
+        /// Counts one event of `bytes`, or throws, changing nothing, when the
+        /// component would hold more than `InputRules.maxBytes` (a unit
+        /// mistake, as for one event) or its counts leave Int64.
+        mutating func count(_ bytes: Int64, allocation: Bool, component: String) throws {
+            let field = allocation ? "alloc_bytes" : "dealloc_bytes"
+            let (net, netOverflow) = allocation ? netBytes.addingReportingOverflow(bytes)
+                                                : netBytes.subtractingReportingOverflow(bytes)
+            let (events, countOverflow) = (allocation ? allocations : deallocations).addingReportingOverflow(1)
+            if allocation && (netOverflow || net > InputRules.maxBytes) {
+                throw InputError(field: field, message: "component '\(component)' would hold \(netOverflow ? "more than \(Int64.max)" : "\(net)") bytes (allocations minus deallocations in this run), over the 1 PiB limit")
+            }
+            if netOverflow || countOverflow {
+                throw InputError(field: field, message: "component '\(component)': its deallocations in this run exceed its allocations by more than a 64-bit count can hold")
+            }
+            netBytes = net
+            if allocation { allocations = events } else { deallocations = events }
+        }
     }
 
     private struct SourceState {
         var id: Int64
         var runID: Int64?
         var components: [String: Counters] = [:]
+        /// Components the source has in the file, counted once per batch
+        /// (another writer may have added some since the last one).
+        var storedComponents: Int?
     }
 
-    public init(path: String, logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        store = try HistoryStore(path: path, logger: logger)
+    /// Components one source may have in the file, unless told otherwise:
+    /// what every report, trend and scrape of the source reads.
+    public static let defaultMaxComponentsPerSource = 10_000
+
+    /// The most components one source may have; an event naming one more is refused.
+    public let maxComponentsPerSource: Int
+
+    /// How long a write waits, in all, for another writer of the file before it fails (`busy`).
+    public static let defaultBusyTimeoutMilliseconds: Int32 = 60_000
+
+    public init(path: String, maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource,
+                busyTimeoutMilliseconds: Int32 = HistoryWriter.defaultBusyTimeoutMilliseconds,
+                logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
+        store = try HistoryStore(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger)
         self.logger = logger
+        self.maxComponentsPerSource = max(1, maxComponentsPerSource)
     }
 
     public func close() throws {
         try store.close()
     }
+
+    /// Whether SQLite could open the file only for reading (its mode, or a
+    /// read-only file system): every write will fail.
+    public var isReadOnly: Bool { store.db.isReadOnly }
 
     /// Writes `events` in one transaction. An event that contradicts the store
     /// (a gauge line for a counted component, say) is refused and listed; with
@@ -62,6 +103,7 @@ public final class HistoryWriter {
         var result = IngestResult(stored: 0, rejected: [])
         var touchedSnapshots: [Int64: ClosedRange<Int64>] = [:]
         var touchedComponents: [Int64: ClosedRange<Int64>] = [:]
+        for name in sources.keys { sources[name]?.storedComponents = nil }
         do {
             try store.db.inTransaction {
                 for (index, event) in events.enumerated() {
@@ -104,13 +146,9 @@ public final class HistoryWriter {
             snapshots[state.id] = Self.extend(snapshots[state.id], event.tsMs)
         case .allocation(let name, let bytes), .deallocation(let name, let bytes):
             var counters = try self.counters(&state, name: name, kind: .counted, runID: runID)
-            if case .allocation = event.kind {
-                counters.allocatedBytes += bytes
-                counters.allocations += 1
-            } else {
-                counters.deallocatedBytes += bytes
-                counters.deallocations += 1
-            }
+            var isAllocation = false
+            if case .allocation = event.kind { isAllocation = true }
+            try counters.count(bytes, allocation: isAllocation, component: name)
             try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: counters.heldBytes, allocations: counters.allocations,
                                             deallocations: counters.deallocations)
@@ -118,7 +156,7 @@ public final class HistoryWriter {
             components[counters.componentID] = Self.extend(components[counters.componentID], event.tsMs)
         case .gauge(let name, let bytes):
             var counters = try self.counters(&state, name: name, kind: .gauge, runID: runID)
-            counters.allocatedBytes = bytes
+            counters.netBytes = bytes
             try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: bytes, allocations: nil, deallocations: nil)
             state.components[name] = counters
@@ -154,15 +192,22 @@ public final class HistoryWriter {
             guard existing.kind == kind else { throw Self.kindConflict(name, existing.kind) }
             return existing
         }
-        if let stored = try store.component(sourceID: state.id, name: name), stored.kind != kind {
-            throw Self.kindConflict(name, stored.kind)
+        if let stored = try store.component(sourceID: state.id, name: name) {
+            if stored.kind != kind { throw Self.kindConflict(name, stored.kind) }
+        } else {
+            let count = try state.storedComponents ?? store.componentCount(sourceID: state.id)
+            state.storedComponents = count
+            guard count < maxComponentsPerSource else {
+                throw InputError(field: "component", message: "'\(name)' would be one component too many: this source already has \(count) components and the limit is \(maxComponentsPerSource) per source (--max-components)")
+            }
+            state.storedComponents = count + 1
         }
         let id = try store.componentID(sourceID: state.id, name: name, kind: kind)
         var counters = Counters(componentID: id, kind: kind)
         if let latest = try store.latestComponentSample(componentID: id, runID: runID) {
             // Cumulative counters carry on from the run's newest sample; the
-            // bytes split is not stored, so held bytes carry on as allocated.
-            counters.allocatedBytes = latest.allocatedBytes
+            // bytes split is not stored, so held bytes carry on as the net.
+            counters.netBytes = latest.allocatedBytes
             counters.allocations = latest.allocations ?? 0
             counters.deallocations = latest.deallocations ?? 0
         }
@@ -181,7 +226,10 @@ public final class HistoryWriter {
         if let snapshot = try store.latestSnapshot(sourceID: state.id, atOrBeforeMs: ts), snapshot.runID == state.runID {
             return snapshot.usageBytes
         }
-        return state.components.values.reduce(0) { $0 + $1.heldBytes }
+        guard let total = state.components.values.map(\.heldBytes).checkedSum() else {
+            throw InputError(field: "event", message: "the components together hold more bytes than a 64-bit count can hold; give the baseline's usage_bytes")
+        }
+        return total
     }
 
     private static func kindConflict(_ name: String, _ kind: ComponentKind) -> InputError {

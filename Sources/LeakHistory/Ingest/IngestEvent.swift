@@ -100,6 +100,9 @@ public struct EventDecoder: Sendable {
 
     /// One event from one JSON object's bytes; `line` goes into the error.
     public func decode(_ json: some DataProtocol, line: Int? = nil) throws -> IngestEvent {
+        if let problem = StrictJSONScan.problem(in: json) {
+            throw InputError(field: problem.field, message: problem.message, line: line)
+        }
         let fields: Fields
         do {
             fields = try JSONDecoder().decode(Fields.self, from: Data(json))
@@ -188,6 +191,10 @@ public struct EventDecoder: Sendable {
         }
         let firstByte = data.first { !($0 == 0x20 || $0 == 0x09 || $0 == 0x0A || $0 == 0x0D) }
         if firstByte == UInt8(ascii: "[") {
+            // Re-encoding loses how numbers were written and which keys repeated: check those first.
+            if let problem = StrictJSONScan.problem(in: data) {
+                return ([], [InputError(field: problem.field, message: problem.message, line: problem.element)], [])
+            }
             // Elements are re-encoded one by one so each gets its own error.
             guard let array = try? JSONSerialization.jsonObject(with: data) as? [Any] else {
                 return ([], [InputError(field: "body", message: "malformed JSON array")], [])

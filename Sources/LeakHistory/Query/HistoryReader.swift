@@ -58,9 +58,16 @@ public final class HistoryReader {
     /// Samples of one component of `source` in `[fromMs, toMs]`, oldest first.
     public func componentSamples(source: String, component: String, fromMs: Int64 = .min, toMs: Int64 = .max) throws -> [StoredComponentSample] {
         guard let id = try sourceID(source),
-              let componentID = try store.components(sourceID: id).first(where: { $0.name == component })?.id
+              let componentID = try store.component(sourceID: id, name: component)?.id
         else { return [] }
         return try store.componentSamples(componentID: componentID, fromMs: fromMs, toMs: toMs)
+    }
+
+    /// Each component of `source` that has a sample in `[fromMs, toMs]`, with
+    /// the bytes of its newest one there: one query, whatever the count.
+    public func latestComponentBytes(source: String, fromMs: Int64, toMs: Int64) throws -> [(name: String, kind: ComponentKind, bytes: Int64)] {
+        guard let id = try sourceID(source) else { return [] }
+        return try store.latestComponentBytes(sourceID: id, fromMs: fromMs, toMs: toMs)
     }
 
     /// The baseline in force for `source`, if any.

@@ -32,17 +32,29 @@ public struct TimeWindow: Sendable, Equatable, Codable {
         try self.init(fromMs: fromMs, toMs: toMs)
     }
 
-    /// The window a CLI or HTTP caller asked for: `since`, or `from`/`to`, or the default span before now.
+    /// The window a CLI or HTTP caller asked for: `since` (up to now), `since`
+    /// with `to` (the span before `to`) or with `from` (the span after `from`),
+    /// `from`/`to`, or the default span before now. All three is an error.
     public static func resolve(since: String?, from: String?, to: String?, defaultSpanMs: Int64, nowMs: Int64) throws -> TimeWindow {
-        if since != nil && (from != nil || to != nil) {
-            throw InputError(field: "window", message: "give either since or from/to, not both")
+        if let since {
+            switch (from, to) {
+            case (nil, nil):
+                return try TimeWindow(since: since, nowMs: nowMs)
+            case (nil, let to?):
+                return try TimeWindow(since: since, nowMs: TimestampText.milliseconds(to, field: "to"))
+            case (let from?, nil):
+                let fromMs = try TimestampText.milliseconds(from, field: "from")
+                let span = try DurationText.milliseconds(since, field: "since")
+                return try TimeWindow(fromMs: fromMs, toMs: fromMs.saturatingAdd(span))
+            case (.some, .some):
+                throw InputError(field: "window", message: "give since with at most one of from and to (the window is then the span after from or before to)")
+            }
         }
-        if let since { return try TimeWindow(since: since, nowMs: nowMs) }
         if from != nil || to != nil { return try TimeWindow(from: from, to: to, nowMs: nowMs) }
         return try TimeWindow(fromMs: nowMs - defaultSpanMs, toMs: nowMs)
     }
 
-    public var spanMs: Int64 { toMs - fromMs }
+    public var spanMs: Int64 { toMs.saturatingSubtract(fromMs) }
 
     enum CodingKeys: String, CodingKey {
         case fromMs = "from_ms"

@@ -83,18 +83,22 @@ extension HistoryReader {
 
         // Fold the stored rows (raw samples or finer buckets) into the requested buckets.
         var buckets: [TrendSeries.Bucket] = []
-        func add(start: Int64, min: Int64, max: Int64, last: Int64, sum: Int64, count: Int64, run: Int64) {
+        // Sums are Doubles: a bucket's sum of samples may exceed Int64.
+        var sums: [Double] = []
+        func add(start: Int64, min: Int64, max: Int64, last: Int64, sum: Double, count: Int64, run: Int64) {
             if var b = buckets.last, b.startMs == start {
                 b.minBytes = Swift.min(b.minBytes, min)
                 b.maxBytes = Swift.max(b.maxBytes, max)
                 b.lastBytes = last
-                b.meanBytes = (b.meanBytes * b.count + sum) / (b.count + count)
+                sums[sums.count - 1] += sum
                 b.count += count
+                b.meanBytes = Int64(clampingDouble: sums[sums.count - 1] / Double(Swift.max(b.count, 1)))
                 b.runID = run
                 buckets[buckets.count - 1] = b
             } else {
+                sums.append(sum)
                 buckets.append(TrendSeries.Bucket(startMs: start, minBytes: min, maxBytes: max, lastBytes: last,
-                                      meanBytes: sum / Swift.max(count, 1), count: count, runID: run))
+                                      meanBytes: Int64(clampingDouble: sum / Double(Swift.max(count, 1))), count: count, runID: run))
             }
         }
         for r in rollups {
@@ -102,7 +106,7 @@ extension HistoryReader {
                 count: r.count, run: r.runID)
         }
         for p in points {
-            add(start: floor(p.tsMs, bucketMs), min: p.bytes, max: p.bytes, last: p.bytes, sum: p.bytes, count: 1, run: p.runID)
+            add(start: floor(p.tsMs, bucketMs), min: p.bytes, max: p.bytes, last: p.bytes, sum: Double(p.bytes), count: 1, run: p.runID)
         }
         let runs = try store.runs(sourceID: sourceID)
         let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })

@@ -73,7 +73,7 @@ extension HistoryReader {
             }
             let componentSeries = MemorySeries(points: series.map(Self.trendPoint), runStarts: runStarts, stepwise: true,
                                                endMs: carryEnd(series), observedSamples: readings(from: series[0].tsMs))
-            let growth = Int64(componentSeries.joined().growthBytes)
+            let growth = Int64(clampingDouble: componentSeries.joined().growthBytes)
             // Only a growing component can be a candidate: the fit is spent on those alone.
             return ComponentFigures(
                 name: component.name, kind: component.kind, totals: totals, growthBytes: growth,
@@ -163,7 +163,7 @@ extension HistoryReader {
                 total = 0
                 run = point.runID
             }
-            total += point.bytes - current[component]
+            total = total.saturatingAdd(point.bytes - current[component])
             current[component] = point.bytes
             if let last = result.last, last.tsMs == point.tsMs {
                 result[result.count - 1].bytes = total

@@ -49,7 +49,7 @@ extension HistoryStore {
     func snapshotRollups(sourceID: Int64, bucketMs: Int64, fromMs: Int64, toMs: Int64) throws -> [RollupBucket] {
         try db.cachedStatement(sql: Queries.snapshotRollupRange).fetchAll([sourceID, bucketMs, floor(fromMs, bucketMs), toMs]) {
             RollupBucket(startMs: $0.int64(0), runID: $0.int64(1), minBytes: $0.int64(2), maxBytes: $0.int64(3),
-                         lastBytes: $0.int64(4), sumBytes: $0.int64(5), count: $0.int64(6),
+                         lastBytes: $0.int64(4), sumBytes: $0.double(5), count: $0.int64(6),
                          firstTsMs: $0.int64(7), lastTsMs: $0.int64(8), lastAllocations: nil, lastDeallocations: nil)
         }
     }
@@ -58,7 +58,7 @@ extension HistoryStore {
     func componentRollups(componentID: Int64, bucketMs: Int64, fromMs: Int64, toMs: Int64) throws -> [RollupBucket] {
         try db.cachedStatement(sql: Queries.componentRollupRange).fetchAll([componentID, bucketMs, floor(fromMs, bucketMs), toMs]) {
             RollupBucket(startMs: $0.int64(0), runID: $0.int64(1), minBytes: $0.int64(2), maxBytes: $0.int64(3),
-                         lastBytes: $0.int64(4), sumBytes: $0.int64(5), count: $0.int64(6),
+                         lastBytes: $0.int64(4), sumBytes: $0.double(5), count: $0.int64(6),
                          firstTsMs: $0.int64(7), lastTsMs: $0.int64(8),
                          lastAllocations: $0.optionalInt64(9), lastDeallocations: $0.optionalInt64(10))
         }
@@ -138,14 +138,15 @@ struct RollupBucket: Sendable, Equatable {
     var minBytes: Int64
     var maxBytes: Int64
     var lastBytes: Int64
-    var sumBytes: Int64
+    /// A REAL in the file: the sum of a bucket's samples may exceed Int64.
+    var sumBytes: Double
     var count: Int64
     var firstTsMs: Int64
     var lastTsMs: Int64
     var lastAllocations: Int64?
     var lastDeallocations: Int64?
 
-    var meanBytes: Int64 { count > 0 ? sumBytes / count : lastBytes }
+    var meanBytes: Int64 { count > 0 ? Int64(clampingDouble: sumBytes / Double(count)) : lastBytes }
 }
 
 /// `value` rounded down to a multiple of `step` (toward −∞).

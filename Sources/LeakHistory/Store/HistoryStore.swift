@@ -164,6 +164,17 @@ final class HistoryStore {
         }
     }
 
+    func latestComponentBytes(sourceID: Int64, fromMs: Int64, toMs: Int64) throws -> [(name: String, kind: ComponentKind, bytes: Int64)] {
+        try db.cachedStatement(sql: Queries.componentLatestInWindow).fetchAll([sourceID, fromMs, toMs]) { row in
+            (name: row.string(0), kind: ComponentKind(rawValue: row.int(1)) ?? .counted, bytes: row.optionalInt64(2))
+        }.compactMap { entry in entry.bytes.map { (name: entry.name, kind: entry.kind, bytes: $0) } }
+    }
+
+    /// How many components `sourceID` has in the file.
+    func componentCount(sourceID: Int64) throws -> Int {
+        try db.cachedStatement(sql: Queries.componentCount).fetchOne([sourceID]) { $0.int(0) } ?? 0
+    }
+
     /// Forgets cached component ids, after a rolled-back transaction may have un-created some.
     func forgetCachedIDs() {
         componentIDs.removeAll()

@@ -12,13 +12,15 @@ struct HealthController<Context: RequestContext> {
         routes.get("/openapi.yaml", use: openAPI)
     }
 
-    /// 200 with `status: "ok"` when a reader can query the file, else 503
-    /// with `status: "unavailable"` and the error, for load balancers and probes.
+    /// 200 with `status: "ok"` when a reader can query the file and the last
+    /// write succeeded; 200 with `status: "degraded"` and the `reason` when
+    /// reads work but writes fail for where the file lives (read-only, full
+    /// disk); else 503 with `status: "unavailable"` and the error.
     @Sendable func health(_ request: Request, context: Context) async throws -> Response {
         _ = try QueryParameters(request, allowed: [])
         let uptime = Date().timeIntervalSince1970 - resources.metrics.startTime
         var body = HealthResponse(status: "ok", database: resources.database.path, schemaVersion: nil, sources: nil,
-                                  uptimeSecs: max(0, uptime.rounded()), error: nil)
+                                  uptimeSecs: max(0, uptime.rounded()), error: nil, reason: nil)
         var status = HTTPResponse.Status.ok
         do {
             let (version, sources) = try await resources.database.read { reader in
@@ -26,6 +28,10 @@ struct HealthController<Context: RequestContext> {
             }
             body.schemaVersion = version
             body.sources = sources
+            if let problem = resources.database.writeProblem {
+                body.status = "degraded"
+                body.reason = problem
+            }
         } catch {
             context.logger.warning("health check failed", metadata: ["db.path": "\(resources.database.path)", "error": "\(error)"])
             body.status = "unavailable"
@@ -53,6 +59,8 @@ struct HealthResponse: ResponseEncodable, Sendable {
     var sources: Int?
     var uptimeSecs: Double
     var error: String?
+    /// Why writes fail, when `status` is `degraded`.
+    var reason: String?
 
     enum CodingKeys: String, CodingKey {
         case status
@@ -61,5 +69,6 @@ struct HealthResponse: ResponseEncodable, Sendable {
         case sources
         case uptimeSecs = "uptime_secs"
         case error
+        case reason
     }
 }

@@ -12,8 +12,9 @@ import LeakHistory
 /// ```
 ///
 /// Per source, from the same window report as `GET /api/v1/memory/leaks`:
-/// usage, baseline, each component's held bytes, the usage trend slope in
-/// bytes/s and %/hour, the verdict (0/1) and candidates per severity. A
+/// usage, baseline, the held bytes of the `metricsTopComponents` largest
+/// components (the rest as one count and one sum, so a source with 100,000
+/// components is still a small scrape), the usage trend slope in bytes/s and %/hour, the verdict (0/1) and candidates per severity. A
 /// source with no sample in the window reports only its verdict (0) and
 /// zero candidates, so alerts do not fire on stale figures.
 struct MetricsController<Context: RequestContext> {
@@ -26,7 +27,11 @@ struct MetricsController<Context: RequestContext> {
     private struct SourceFigures: Sendable {
         var name: String
         var report: LeakReport
+        /// The `metricsTopComponents` largest components by held bytes, largest first.
         var components: [(name: String, kind: ComponentKind, bytes: Int64)]
+        /// The rest, summed: how many, and the bytes they hold together.
+        var otherComponents: Int
+        var otherBytes: Double
     }
 
     private struct DatabaseFigures: Sendable {
@@ -35,24 +40,40 @@ struct MetricsController<Context: RequestContext> {
         var counts: DatabaseCounts
     }
 
+    /// The scrape: the database's figures (cached between writes, for at most
+    /// `metricsCacheSecs`, and while they are rebuilt the previous ones are
+    /// served), then the server's own, always fresh.
     @Sendable func metrics(_ request: Request, context: Context) async throws -> Response {
         _ = try QueryParameters(request, allowed: [])
+        let cached = try await resources.metricsCache.text(
+            key: DatabaseFileSignature(path: resources.database.path),
+            maxAgeSecs: resources.configuration.metricsCacheSecs,
+            build: { try await self.databaseExposition() })
+        var out = PrometheusExposition()
+        resources.metrics.write(to: &out)
+        out.gauge("leak_history_metrics_age_seconds", help: "Age of the database figures of this scrape (they are cached between writes).",
+                  value: cached.ageSecs)
+        return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(string: cached.text + out.text)))
+    }
+
+    /// The per-source and database figures, read in one go.
+    private func databaseExposition() async throws -> String {
         let started = ContinuousClock.now
         let now = resources.nowMs()
         let window = try TimeWindow(fromMs: now - resources.configuration.metricsWindowMs, toMs: now)
         let config = resources.configuration.detection
+        let top = resources.configuration.metricsTopComponents
         let figures = try await resources.database.read { reader -> DatabaseFigures in
             var totals = DatabaseFigures(schemaVersion: try reader.schemaVersion, sources: [], counts: try reader.counts())
             for name in try reader.sources() {
-                let components = try reader.components(source: name)
                 let report = try reader.report(source: name, window: window, config: config, nowMs: now)
-                var held: [(name: String, kind: ComponentKind, bytes: Int64)] = []
-                for component in components {
-                    let samples = try reader.componentSamples(source: name, component: component.name,
-                                                              fromMs: window.fromMs, toMs: window.toMs)
-                    if let last = samples.last { held.append((component.name, component.kind, last.allocatedBytes)) }
-                }
-                totals.sources.append(SourceFigures(name: name, report: report, components: held))
+                let held = try reader.latestComponentBytes(source: name, fromMs: window.fromMs, toMs: window.toMs)
+                    .sorted { $0.bytes != $1.bytes ? $0.bytes > $1.bytes : $0.name < $1.name }
+                let rest = held.dropFirst(top)
+                totals.sources.append(SourceFigures(name: name, report: report, components: Array(held.prefix(top)),
+                                                    otherComponents: rest.count,
+                                                    otherBytes: rest.reduce(0) { $0 + Double($1.bytes) }))
             }
             return totals
         }
@@ -68,12 +89,10 @@ struct MetricsController<Context: RequestContext> {
         out.gauge("leak_history_database_snapshot_rows", help: "Raw usage snapshots stored.", value: Double(figures.counts.snapshots))
         out.gauge("leak_history_database_component_sample_rows", help: "Raw component samples stored.", value: Double(figures.counts.componentSamples))
         out.gauge("leak_history_database_rollup_rows", help: "Minute and hour rollup rows stored.", value: Double(figures.counts.rollupRows))
-        resources.metrics.write(to: &out)
         let elapsed = started.duration(to: .now)
-        out.gauge("leak_history_metrics_collect_seconds", help: "Time this scrape took to read the database.",
+        out.gauge("leak_history_metrics_collect_seconds", help: "Time the database figures took to read, when they were last read.",
                   value: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
-        return Response(status: .ok, headers: [.contentType: PrometheusExposition.contentType, .cacheControl: "no-store"],
-                        body: ResponseBody(byteBuffer: ByteBuffer(string: out.text)))
+        return out.text
     }
 
     private static func writeSources(_ sources: [SourceFigures], window: TimeWindow, to out: inout PrometheusExposition) {
@@ -81,7 +100,9 @@ struct MetricsController<Context: RequestContext> {
                   value: Double(window.spanMs) / 1000)
         out.declare("leak_history_usage_bytes", help: "Latest memory usage of the source in the window.", type: .gauge)
         out.declare("leak_history_baseline_bytes", help: "Usage at the source's baseline, when one is set.", type: .gauge)
-        out.declare("leak_history_component_bytes", help: "Bytes a component held at its latest sample in the window.", type: .gauge)
+        out.declare("leak_history_component_bytes", help: "Bytes a component held at its latest sample in the window (the largest components of each source only).", type: .gauge)
+        out.declare("leak_history_other_components", help: "Components with a sample in the window beyond the largest ones listed in leak_history_component_bytes.", type: .gauge)
+        out.declare("leak_history_other_components_bytes", help: "Bytes those other components hold together.", type: .gauge)
         out.declare("leak_history_usage_growth_bytes_per_second", help: "Fitted rate of usage since the current regime began (the verdict's rate).", type: .gauge)
         out.declare("leak_history_usage_growth_percent_per_hour", help: "The rate as a percent of the regime's median usage per hour.", type: .gauge)
         out.declare("leak_history_growing_since_seconds", help: "Unix time the current leak began (present while the verdict says leaking).", type: .gauge)
@@ -121,6 +142,8 @@ struct MetricsController<Context: RequestContext> {
                           labels: ["source": name, "component": component.name, "kind": component.kind == .counted ? "counted" : "gauge"],
                           value: Double(component.bytes))
             }
+            out.gauge("leak_history_other_components", help: "", labels: ["source": name], value: Double(source.otherComponents))
+            out.gauge("leak_history_other_components_bytes", help: "", labels: ["source": name], value: source.otherBytes)
         }
     }
 
