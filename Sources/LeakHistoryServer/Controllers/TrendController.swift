@@ -43,15 +43,6 @@ struct TrendController<Context: RequestContext> {
 
     /// The smallest round bucket that cuts `spanMs` into at most about 240 buckets.
     static func automaticBucketMs(spanMs: Int64, target: Int64 = 240) -> Int64 {
-        let wanted = max(1000, spanMs / target)
-        return roundBucketsMs.first { $0 >= wanted } ?? max(wanted, roundBucketsMs.last!)
+        TrendBuckets.automaticMs(spanMs: spanMs, target: target)
     }
 }
-
-/// Bucket sizes a person reads at a glance; whole minutes and hours come from the rollups.
-private let roundBucketsMs: [Int64] = [
-    1, 2, 5, 10, 15, 30,                                    // seconds
-    60, 120, 300, 600, 900, 1800,                          // minutes
-    3600, 7200, 10_800, 21_600, 43_200,                    // hours
-    86_400, 172_800, 604_800,                              // days
-].map { $0 * 1000 }
