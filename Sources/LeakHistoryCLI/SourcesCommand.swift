@@ -25,15 +25,13 @@ struct SourcesCommand: ParsableCommand {
 
         func run() throws {
             let now = nowMs()
-            let listed = try failing { () throws -> [(SourceSummary, LeakReport)] in
+            let listed = try failing { () throws -> [SourceListing] in
                 let reader = try HistoryReader(path: database.path)
                 defer { try? reader.close() }
-                return try reader.sourceSummaries().map { summary in
-                    (summary, try reader.report(source: summary.name, window: nil, defaultSpanMs: SourcesCommand.defaultSpanMs, nowMs: now))
-                }
+                return try reader.sourceListings(defaultSpanMs: SourcesCommand.defaultSpanMs, nowMs: now)
             }
             if json {
-                print(try jsonText(listed.map { SourceListing(summary: $0.0, report: $0.1) }))
+                print(try jsonText(listed))
                 return
             }
             guard !listed.isEmpty else {
@@ -41,9 +39,10 @@ struct SourcesCommand: ParsableCommand {
                 return
             }
             var rows = [["SOURCE", "RUNS", "FIRST SAMPLE (UTC)", "LAST SAMPLE (UTC)", "SAMPLES", "VERDICT"]]
-            for (summary, report) in listed {
+            for listing in listed {
+                let summary = listing.summary
                 rows.append([summary.name, "\(summary.runs.count)" + (summary.runs.last?.running == true ? " (1 running)" : ""),
-                             timeCell(summary.firstSampleMs), timeCell(summary.lastSampleMs), "\(summary.samples)", report.verdictWord])
+                             timeCell(summary.firstSampleMs), timeCell(summary.lastSampleMs), "\(summary.samples)", listing.report.verdictWord])
             }
             print(textTable(rows), terminator: "")
         }
@@ -100,39 +99,6 @@ struct SourcesCommand: ParsableCommand {
     }
 }
 
-/// One source in `sources --json`.
-struct SourceListing: Encodable {
-    var summary: SourceSummary
-    var report: LeakReport
-
-    enum CodingKeys: String, CodingKey {
-        case name, runs, running, samples, snapshots, verdict, window
-        case componentSamples = "component_samples"
-        case firstSampleMs = "first_sample_ms"
-        case lastSampleMs = "last_sample_ms"
-        case hasLeaks = "has_leaks"
-        case trendStatus = "trend_status"
-    }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(summary.name, forKey: .name)
-        try c.encode(summary.runs.count, forKey: .runs)
-        try c.encode(summary.runs.last?.running ?? false, forKey: .running)
-        try c.encode(summary.samples, forKey: .samples)
-        try c.encode(summary.snapshots, forKey: .snapshots)
-        try c.encode(summary.componentSamples, forKey: .componentSamples)
-        try c.encode(summary.firstSampleMs, forKey: .firstSampleMs)
-        try c.encode(summary.lastSampleMs, forKey: .lastSampleMs)
-        try c.encode(report.verdictWord, forKey: .verdict)
-        try c.encode(report.hasLeaks, forKey: .hasLeaks)
-        try c.encode(report.trend?.status.rawValue, forKey: .trendStatus)
-        if let from = report.windowFromMs, let to = report.windowToMs {
-            try c.encode(["from_ms": from, "to_ms": to], forKey: .window)
-        }
-    }
-}
-
 /// `leak-history runs [--source S]`: the lifetimes of one source, or of every source.
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -156,7 +122,7 @@ struct RunsCommand: ParsableCommand {
             return try reader.sourceSummaries()
         }
         if json {
-            print(try jsonText(summaries.flatMap { s in s.runs.map { RunListing(source: s.name, run: $0) } }))
+            print(try jsonText(summaries.flatMap { s in s.runs.map { SourcedRun(source: s.name, run: $0) } }))
             return
         }
         var rows = [["SOURCE", "RUN", "STARTED (UTC)", "ENDED (UTC)", "PID", "SAMPLES", "COMMAND"]]
@@ -171,19 +137,5 @@ struct RunsCommand: ParsableCommand {
             return
         }
         print(textTable(rows), terminator: "")
-    }
-}
-
-/// One run in `runs --json`: the run's fields and its source.
-struct RunListing: Encodable {
-    var source: String
-    var run: RunSummary
-
-    enum CodingKeys: String, CodingKey { case source }
-
-    func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(source, forKey: .source)
-        try run.encode(to: encoder)
     }
 }

@@ -226,3 +226,81 @@ public enum HistorySchema {
     /// The newest migration's version (`PRAGMA user_version` of a migrated file).
     public static var version: Int { EmbeddedMigrations.all.last?.version ?? 0 }
 }
+
+/// One run with its source's name: a row of `runs --json` and of `GET /api/v1/memory/runs`.
+public struct SourcedRun: Sendable, Encodable {
+    public var source: String
+    public var run: RunSummary
+
+    public init(source: String, run: RunSummary) {
+        self.source = source
+        self.run = run
+    }
+
+    enum CodingKeys: String, CodingKey { case source }
+
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.container(keyedBy: CodingKeys.self)
+        try container.encode(source, forKey: .source)
+        try run.encode(to: encoder)
+    }
+}
+
+/// A source as listed by `sources --json` and `GET /api/v1/memory/sources`:
+/// its runs, samples, components and the verdict over its default window.
+public struct SourceListing: Sendable, Encodable {
+    public var summary: SourceSummary
+    public var components: [StoredComponent]
+    public var report: LeakReport
+
+    public init(summary: SourceSummary, components: [StoredComponent], report: LeakReport) {
+        self.summary = summary
+        self.components = components
+        self.report = report
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case name, runs, components, running, samples, snapshots, verdict
+        case latestRunStartedMs = "latest_run_started_ms"
+        case componentSamples = "component_samples"
+        case firstSampleMs = "first_sample_ms"
+        case lastSampleMs = "last_sample_ms"
+        case hasLeaks = "has_leaks"
+        case windowFromMs = "window_from_ms"
+        case windowToMs = "window_to_ms"
+    }
+
+    private struct Component: Encodable {
+        var name: String
+        var kind: String
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(summary.name, forKey: .name)
+        try c.encode(summary.runs.count, forKey: .runs)
+        try c.encode(components.map { Component(name: $0.name, kind: $0.kind == .counted ? "counted" : "gauge") }, forKey: .components)
+        try c.encodeIfPresent(summary.runs.last?.startedMs, forKey: .latestRunStartedMs)
+        try c.encode(summary.runs.last?.running ?? false, forKey: .running)
+        try c.encode(summary.samples, forKey: .samples)
+        try c.encode(summary.snapshots, forKey: .snapshots)
+        try c.encode(summary.componentSamples, forKey: .componentSamples)
+        try c.encode(summary.firstSampleMs, forKey: .firstSampleMs)
+        try c.encode(summary.lastSampleMs, forKey: .lastSampleMs)
+        try c.encode(report.verdictWord, forKey: .verdict)
+        try c.encode(report.hasLeaks, forKey: .hasLeaks)
+        try c.encodeIfPresent(report.windowFromMs, forKey: .windowFromMs)
+        try c.encodeIfPresent(report.windowToMs, forKey: .windowToMs)
+    }
+}
+
+extension HistoryReader {
+    /// Every source as `sources` lists it, with the verdict over its default window.
+    public func sourceListings(defaultSpanMs: Int64, config: LeakDetectionConfig = .init(), nowMs: Int64) throws -> [SourceListing] {
+        try sourceSummaries().map { summary in
+            SourceListing(summary: summary, components: try components(source: summary.name),
+                          report: try report(source: summary.name, window: nil, defaultSpanMs: defaultSpanMs, config: config,
+                                             nowMs: nowMs, cliHints: false))
+        }
+    }
+}
