@@ -17,10 +17,14 @@ struct LeakHistoryCommand: AsyncParsableCommand {
     )
 
     /// Runs the command; every error leaves as one line `error: …` on standard
-    /// error (usage help after it for a mistyped command line).
+    /// error (usage help after it for a mistyped command line). As in
+    /// ArgumentParser's own `main`, the command runs on a pool thread after
+    /// the async parse, not on the main thread: a parent may have blocked
+    /// SIGINT in the mask the main thread inherits, and `watch` must still
+    /// catch Ctrl-C (the pool's threads unblock it).
     static func main() async {
         do {
-            var command = try parseAsRoot()
+            var command = try await asyncParseAsRoot(nil)
             if var asyncCommand = command as? AsyncParsableCommand {
                 try await asyncCommand.run()
             } else {
