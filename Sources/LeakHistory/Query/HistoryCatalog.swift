@@ -175,7 +175,8 @@ extension HistoryReader {
     }
 
     /// Every source's report over its default window (or `window`), worst first:
-    /// leaking before not, then by the most severe candidate, then by growth.
+    /// leaking before not, then by the most severe candidate, then by growth;
+    /// those without samples last.
     public func overview(window: TimeWindow?, defaultSpanMs: Int64, config: LeakDetectionConfig = .init(),
                          nowMs: Int64, cliHints: Bool = true) throws -> [LeakReport] {
         let reports = try sources().map {
@@ -184,9 +185,11 @@ extension HistoryReader {
         return reports.sorted(by: Self.worseFirst)
     }
 
-    /// The order of `overview`: leaking, then the highest severity, then the fastest growth, then by name.
+    /// The order of `overview`: leaking, then the highest severity, then the
+    /// fastest growth, then by name; sources without samples in their window last.
     static func worseFirst(_ a: LeakReport, _ b: LeakReport) -> Bool {
         if a.hasLeaks != b.hasLeaks { return a.hasLeaks }
+        if (a.sampleCount == 0) != (b.sampleCount == 0) { return b.sampleCount == 0 }
         let severityA = a.leakCandidates.map(\.severity).max(), severityB = b.leakCandidates.map(\.severity).max()
         switch (severityA, severityB) {
         case let (x?, y?) where x != y: return x > y
