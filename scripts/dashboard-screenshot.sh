@@ -5,7 +5,7 @@
 #
 # Builds leak-history, records 50 minutes of a process with a known leak
 # (component `session_cache`, with a restart half-way), a steady second source
-# and a third that stopped recording an hour ago, through `leak-history
+# and a third that stopped recording 90 minutes ago, through `leak-history
 # ingest`, serves it on a free loopback port, takes a screenshot with headless
 # Chromium (Debian package `chromium`), and checks in the rendered DOM that
 # the overview lists every source worst first, the page opened on the leaking
@@ -76,7 +76,7 @@ for i in range(steps):
     worker = 96 * MiB + int(12 * MiB * (0.5 + 0.5 * math.sin(i / 6.0)))
     emit(ts_ms=ts, source="batch-worker", usage_bytes=worker)
     emit(ts_ms=ts, source="batch-worker", component="queue", allocated_bytes=worker - 80 * MiB)
-# nightly-report: two minutes of a flat process, an hour and a half ago.
+# nightly-report: two minutes of a flat process, 90 minutes ago.
 for i in range(25):
     emit(ts_ms=start - 40 * 60 * 1000 + i * 5000, source="nightly-report", usage_bytes=64 * MiB + (i % 3) * 64 * 1024)
 with open(sys.argv[1], "w") as f:
@@ -129,7 +129,7 @@ echo "dashboard-screenshot: checking the rendered page"
 check 'table class="overview"' "the overview table is drawn"
 check 'data-source="checkout-api"' "the overview lists checkout-api"
 check 'data-source="batch-worker"' "the overview lists batch-worker"
-check 'data-source="nightly-report"' "the overview lists nightly-report, which stopped an hour ago"
+check 'data-source="nightly-report"' "the overview lists nightly-report, silent for over an hour"
 first=$(grep -o 'data-source="[^"]*"' out/dashboard.html | head -1)
 if [ "$first" = 'data-source="checkout-api"' ]; then echo "  ok: the leaking source is listed first"; else echo "  FAILED: first row is $first" >&2; failed=1; fi
 check 'class="pick on" data-source="checkout-api"' "the page opened on the leaking source"
