@@ -4,12 +4,15 @@
 #   scripts/dashboard-screenshot.sh            # writes out/dashboard.png and out/dashboard.html
 #
 # Builds leak-history, records 50 minutes of a process with a known leak
-# (component `session_cache`, with a restart half-way) and a steady second
-# source through `leak-history ingest`, serves it on a free loopback port,
-# takes a screenshot with headless Chromium (Debian package `chromium`), and
-# checks in the rendered DOM that the usage chart has a line, the verdict
-# says LEAKING and the leaking component is listed. Stops the server with
-# SIGTERM and checks it exits cleanly. Exits non-zero on any failure.
+# (component `session_cache`, with a restart half-way), a steady second source
+# and a third that stopped recording 90 minutes ago, through `leak-history
+# ingest`, serves it on a free loopback port, takes a screenshot with headless
+# Chromium (Debian package `chromium`), and checks in the rendered DOM that
+# the overview lists every source worst first, the page opened on the leaking
+# one, the usage chart has a line and a min–max band, the run start is
+# marked, times are ISO-8601 UTC and the leaking component is listed. Then
+# serves an empty database and checks the page says so. Stops each server
+# with SIGTERM and checks it exits cleanly. Exits non-zero on any failure.
 #
 # Environment: SCRATCH_PATH (swift build folder, default .build),
 # WINDOW_SIZE (default 1400,1000), KEEP=1 keeps the temporary database.
@@ -73,21 +76,45 @@ for i in range(steps):
     worker = 96 * MiB + int(12 * MiB * (0.5 + 0.5 * math.sin(i / 6.0)))
     emit(ts_ms=ts, source="batch-worker", usage_bytes=worker)
     emit(ts_ms=ts, source="batch-worker", component="queue", allocated_bytes=worker - 80 * MiB)
+# nightly-report: two minutes of a flat process, 90 minutes ago.
+for i in range(25):
+    emit(ts_ms=start - 40 * 60 * 1000 + i * 5000, source="nightly-report", usage_bytes=64 * MiB + (i % 3) * 64 * 1024)
 with open(sys.argv[1], "w") as f:
     f.write("\n".join(lines) + "\n")
 PY
 "$bin" ingest --db "$db" --strict "$tmp/events.ndjson"
 
-"$bin" serve --db "$db" --port 0 --source checkout-api >"$tmp/serve.out" 2>"$tmp/serve.err" &
-server=$!
-port=""
-for _ in $(seq 1 200); do
-    port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
-    [ -n "$port" ] && break
-    kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.err" >&2; echo "dashboard-screenshot: serve exited" >&2; exit 1; }
-    sleep 0.1
-done
-[ -n "$port" ] || { echo "dashboard-screenshot: serve did not report its port" >&2; exit 1; }
+# Starts `serve` on database $1; sets $server and $port.
+start_server() {
+    "$bin" serve --db "$1" --port 0 >"$tmp/serve.out" 2>"$tmp/serve.err" &
+    server=$!
+    port=""
+    for _ in $(seq 1 200); do
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$tmp/serve.out")
+        [ -n "$port" ] && break
+        kill -0 "$server" 2>/dev/null || { cat "$tmp/serve.err" >&2; echo "dashboard-screenshot: serve exited" >&2; exit 1; }
+        sleep 0.1
+    done
+    [ -n "$port" ] || { echo "dashboard-screenshot: serve did not report its port" >&2; exit 1; }
+}
+
+# Stops the server with SIGTERM and checks it exits cleanly.
+stop_server() {
+    kill -TERM "$server"
+    local status=0
+    wait "$server" || status=$?
+    server=""
+    if [ "$status" -ne 0 ]; then echo "  FAILED: serve exited with $status on SIGTERM" >&2; cat "$tmp/serve.err" >&2; failed=1
+    else echo "  ok: serve stopped cleanly on SIGTERM"; fi
+}
+
+failed=0
+page=out/dashboard.html
+check() {
+    if grep -q -- "$1" "$page"; then echo "  ok: $2"; else echo "  FAILED: $2" >&2; failed=1; fi
+}
+
+start_server "$db"
 url="http://127.0.0.1:$port/#window=1h"
 echo "dashboard-screenshot: serving $db on $url"
 
@@ -98,14 +125,21 @@ flags=(--headless --no-sandbox --disable-gpu --hide-scrollbars --no-first-run --
     cat "$tmp/chromium.err" >&2; exit 1; }
 "$browser" "${flags[@]}" --dump-dom "$url" >out/dashboard.html 2>>"$tmp/chromium.err"
 
-failed=0
-check() {
-    if grep -q -- "$1" out/dashboard.html; then echo "  ok: $2"; else echo "  FAILED: $2" >&2; failed=1; fi
-}
 echo "dashboard-screenshot: checking the rendered page"
+check 'table class="overview"' "the overview table is drawn"
+check 'data-source="checkout-api"' "the overview lists checkout-api"
+check 'data-source="batch-worker"' "the overview lists batch-worker"
+check 'data-source="nightly-report"' "the overview lists nightly-report, silent for over an hour"
+first=$(grep -o 'data-source="[^"]*"' out/dashboard.html | head -1)
+if [ "$first" = 'data-source="checkout-api"' ]; then echo "  ok: the leaking source is listed first"; else echo "  FAILED: first row is $first" >&2; failed=1; fi
+check 'class="pick on" data-source="checkout-api"' "the page opened on the leaking source"
+check 'class="pill v-leaking">LEAKING<' "the overview marks it LEAKING"
 check 'class="series usage-line" d="M' "the usage chart drew its line"
+check 'fill-opacity="0.12"' "the charts draw min–max bands"
 check 'class="baseline"' "the baseline is marked"
-check '>restart<' "the restart is marked"
+check '>run start<' "the run start is marked"
+check ' (UTC)' "times are labelled UTC"
+check '[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\} [0-9]\{2\}:[0-9]\{2\}:[0-9]\{2\}Z' "times are ISO-8601"
 check 'class="series component-line" d="M' "the components chart drew its lines"
 check 'class="badge leak" id="badge">LEAKING<' "the verdict says LEAKING"
 check 'class="comp">session_cache<' "the leaking component session_cache is listed"
@@ -113,13 +147,17 @@ check 'class="pill sev-' "it has a severity"
 check 'class="others"' "the components that were not flagged are listed with their reason"
 if grep -q 'class="banner on"' out/dashboard.html; then echo "  FAILED: the page shows an error banner" >&2; failed=1; fi
 [ -s out/dashboard.png ] || { echo "  FAILED: no screenshot" >&2; failed=1; }
+stop_server
 
-kill -TERM "$server"
-status=0
-wait "$server" || status=$?
-server=""
-if [ "$status" -ne 0 ]; then echo "  FAILED: serve exited with $status on SIGTERM" >&2; cat "$tmp/serve.err" >&2; failed=1
-else echo "  ok: serve stopped cleanly on SIGTERM"; fi
+echo "dashboard-screenshot: an empty database"
+start_server "$tmp/empty.sqlite"
+page=out/dashboard-empty.html
+"$browser" "${flags[@]}" --screenshot="$PWD/out/dashboard-empty.png" "http://127.0.0.1:$port/" >/dev/null 2>>"$tmp/chromium.err"
+"$browser" "${flags[@]}" --dump-dom "http://127.0.0.1:$port/" >"$page" 2>>"$tmp/chromium.err"
+check '<strong>No sources yet</strong>' "the overview says there are no sources yet"
+check 'class="badge none" id="badge">NO DATA<' "the verdict says NO DATA"
+if grep -q 'class="banner on"' "$page"; then echo "  FAILED: the empty page shows an error banner" >&2; failed=1; fi
+stop_server
 
 [ "$failed" -eq 0 ] || exit 1
-echo "dashboard-screenshot: wrote out/dashboard.png and out/dashboard.html"
+echo "dashboard-screenshot: wrote out/dashboard.png, out/dashboard-empty.png and their DOM"

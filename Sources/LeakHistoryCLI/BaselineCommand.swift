@@ -11,14 +11,14 @@ struct BaselineCommand: ParsableCommand {
     )
 
     struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the baseline now, to a given usage or to the latest stored usage.")
+        static let configuration = CommandConfiguration(abstract: "Set the baseline now, to a given usage or to the source's newest sample.")
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source.")
-        var source = "default"
+        @Option(help: "The source (default: the only one).")
+        var source: String?
 
-        @Option(help: ArgumentHelp("Baseline usage in MiB (default: the latest stored usage).", valueName: "mb"))
+        @Option(help: ArgumentHelp("Baseline usage in MiB (default: the source's newest stored usage).", valueName: "mb"))
         var usageMb: Int64?
 
         func validate() throws {
@@ -26,12 +26,16 @@ struct BaselineCommand: ParsableCommand {
         }
 
         func run() throws {
-            let baseline = try failing {
-                let writer = try HistoryWriter(path: database.path)
+            let now = nowMs()
+            let (source, baseline, sampleMs) = try failing { () throws -> (String, StoredBaseline, Int64?) in
+                let source = try existingSource(self.source, database: database)
+                let writer = try HistoryWriter(path: database.path, create: false)
                 defer { try? writer.close() }
-                return try writer.setBaseline(source: source, usageBytes: usageMb.map { $0 * ByteSize.bytesPerMB }, tsMs: nowMs())
+                let baseline = try writer.setBaseline(source: source, usageBytes: usageMb.map { $0 * ByteSize.bytesPerMB }, tsMs: now)
+                return (source, baseline, writer.lastBaselineSampleMs)
             }
-            print("baseline of '\(source)' set: \(String(format: "%.1f", ByteSize.mb(baseline.usageBytes))) MB at \(TimestampText.iso(baseline.tsMs)), \(baseline.componentBytes.count) components")
+            let origin = sampleMs.map { " (the newest sample, at \(TimestampText.iso($0)), \(DurationText.spoken(now - $0)) ago)" } ?? " (as given)"
+            print("baseline of '\(source)' set: \(String(format: "%.1f", ByteSize.mb(baseline.usageBytes))) MB\(origin) at \(TimestampText.iso(baseline.tsMs)), \(baseline.componentBytes.count) components")
         }
     }
 
@@ -40,17 +44,18 @@ struct BaselineCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source.")
-        var source = "default"
+        @Option(help: "The source (default: the only one).")
+        var source: String?
 
         @Flag(help: "Print JSON.")
         var json = false
 
         func run() throws {
-            let baseline = try failing {
+            let (source, baseline) = try failing { () throws -> (String, StoredBaseline?) in
+                let source = try existingSource(self.source, database: database)
                 let reader = try HistoryReader(path: database.path)
                 defer { try? reader.close() }
-                return try reader.baseline(source: source)
+                return (source, try reader.baseline(source: source))
             }
             guard let baseline else {
                 if json { print("null") } else { print("'\(source)' has no baseline") }
@@ -72,16 +77,29 @@ struct BaselineCommand: ParsableCommand {
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source.")
-        var source = "default"
+        @Option(help: "The source (default: the only one).")
+        var source: String?
 
         func run() throws {
-            let cleared = try failing {
-                let writer = try HistoryWriter(path: database.path)
+            let (source, cleared) = try failing { () throws -> (String, Bool) in
+                let source = try existingSource(self.source, database: database)
+                let writer = try HistoryWriter(path: database.path, create: false)
                 defer { try? writer.close() }
-                return try writer.clearBaseline(source: source, tsMs: nowMs())
+                return (source, try writer.clearBaseline(source: source, tsMs: nowMs()))
             }
             print(cleared ? "baseline of '\(source)' cleared" : "'\(source)' had no baseline")
         }
     }
+}
+
+/// `name` when the database holds it, the only source when `name` is nil;
+/// else an error naming what the database holds. Nothing is created.
+func existingSource(_ name: String?, database: DatabaseOptions) throws -> String {
+    let reader = try HistoryReader(path: database.path)
+    defer { try? reader.close() }
+    if let name {
+        _ = try reader.sourceSummary(name)
+        return name
+    }
+    return try TrendCommand.onlySource(reader)
 }

@@ -2,7 +2,7 @@ import ArgumentParser
 import Foundation
 import LeakHistory
 
-/// `leak-history export --csv`: raw samples as RFC 4180 CSV, streamed.
+/// `leak-history export`: raw samples as RFC 4180 CSV, streamed.
 struct ExportCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "export",
@@ -12,7 +12,7 @@ struct ExportCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
     @OptionGroup var window: WindowOptions
 
-    @Flag(help: "CSV output (the only format; kept explicit for scripts).")
+    @Flag(help: "CSV output (the only format, and the default; accepted for scripts).")
     var csv = false
 
     @Option(help: "What to export: snapshots or components.")
@@ -28,7 +28,6 @@ struct ExportCommand: ParsableCommand {
     var output: String?
 
     func validate() throws {
-        guard csv else { throw ValidationError("export writes CSV: pass --csv.") }
         guard ExportKind(rawValue: what) != nil else { throw ValidationError("--what is snapshots or components, not '\(what)'.") }
         if component != nil && what != "components" { throw ValidationError("--component goes with --what components.") }
     }

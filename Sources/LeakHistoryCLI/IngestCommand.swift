@@ -11,7 +11,9 @@ struct IngestCommand: ParsableCommand {
             Lines: {"ts_ms":…, "usage_bytes":…} a snapshot; {"ts_ms":…, "component":"cache", "alloc_bytes":…} \
             or "dealloc_bytes" an event; {"ts_ms":…, "component":"rss_anon", "allocated_bytes":…} a gauge sample; \
             {"ts_ms":…, "event":"restart"} and {"ts_ms":…, "event":"baseline"}. Any line may carry "source". \
-            A bad line is reported with its line number; the good ones are stored (with --strict, nothing is).
+            A bad line is reported with its line number; the good ones are stored (with --strict, nothing is). \
+            Ingesting the same file again stores nothing new: events already stored are recognised and skipped, \
+            and a second, different value for a stored millisecond is reported as a bad line.
             """
     )
 
@@ -58,17 +60,20 @@ struct IngestCommand: ParsableCommand {
             print("stored 0 events: \(outcome.rejected.count) bad line\(outcome.rejected.count == 1 ? "" : "s") (--strict)")
             throw ExitCode.failure
         }
-        print("stored \(outcome.stored) events" + (outcome.rejected.isEmpty ? "" : "; \(outcome.rejected.count) bad line\(outcome.rejected.count == 1 ? "" : "s") skipped"))
+        print("stored \(outcome.stored) events"
+            + (outcome.alreadyStored == 0 ? "" : "; \(outcome.alreadyStored) already stored (skipped)")
+            + (outcome.rejected.isEmpty ? "" : "; \(outcome.rejected.count) bad line\(outcome.rejected.count == 1 ? "" : "s") skipped"))
         if !outcome.rejected.isEmpty { throw ExitCode.failure }
     }
 
-    private func ingest() throws -> (stored: Int, rejected: [InputError]) {
+    private func ingest() throws -> (stored: Int, alreadyStored: Int, rejected: [InputError]) {
         let input: FileHandle
         if file == "-" {
             input = FileHandle.standardInput
         } else {
             guard let handle = FileHandle(forReadingAtPath: file) else {
-                throw InputError(field: "file", message: "cannot read '\(file)'")
+                let reason = FileManager.default.fileExists(atPath: file) ? "permission denied" : "no such file"
+                throw InputError(field: "file", message: "cannot read '\(file)': \(reason)")
             }
             input = handle
         }
@@ -80,6 +85,8 @@ struct IngestCommand: ParsableCommand {
         let showProgress = standardErrorIsTerminal
 
         var stored = 0
+        var alreadyStored = 0
+        var batches = 0
         var rejected: [InputError] = []
         var pending: [IngestEvent] = []
         var pendingLines: [Int] = []
@@ -87,13 +94,15 @@ struct IngestCommand: ParsableCommand {
             guard !pending.isEmpty else { return }
             let result: IngestResult
             do {
-                result = try writer.ingest(pending, lines: pendingLines)
+                result = try writer.ingest(pending, lines: pendingLines, continuingInput: batches > 0)
             } catch let error as InputError {
                 throw error
             } catch {
                 throw stoppedEarly(error, stored: stored, resumeLine: pendingLines[0], rejected: rejected)
             }
+            batches += 1
             stored += result.stored
+            alreadyStored += result.alreadyStored
             rejected += result.rejected
             pending.removeAll(keepingCapacity: true)
             pendingLines.removeAll(keepingCapacity: true)
@@ -114,9 +123,11 @@ struct IngestCommand: ParsableCommand {
             if !strict && pending.count >= batch { try write() }
         }
         if strict {
-            guard rejected.isEmpty else { return (0, rejected) }
+            guard rejected.isEmpty else { return (0, 0, rejected) }
             do {
-                stored = try writer.ingest(pending, atomic: true, lines: pendingLines).stored
+                let result = try writer.ingest(pending, atomic: true, lines: pendingLines)
+                stored = result.stored
+                alreadyStored = result.alreadyStored
             } catch let error as InputError {
                 throw error
             } catch {
@@ -126,7 +137,7 @@ struct IngestCommand: ParsableCommand {
             try write()
         }
         if showProgress { FileHandle.standardError.write(Data("\r".utf8)) }
-        return (stored, rejected.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
+        return (stored, alreadyStored, rejected.sorted { ($0.line ?? 0) < ($1.line ?? 0) })
     }
 }
 

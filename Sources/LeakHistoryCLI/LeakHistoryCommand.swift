@@ -1,10 +1,47 @@
 import ArgumentParser
+import Foundation
+import LeakHistory
 
 @main
 struct LeakHistoryCommand: AsyncParsableCommand {
+    /// The release this build is; `leak-history --version` prints it with the schema version.
+    static let version = "0.3.0"
+
     static let configuration = CommandConfiguration(
         commandName: "leak-history",
         abstract: "Records a process's memory history in SQLite and tells whether, where and how fast it leaks.",
-        subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self, WorkloadCommand.self, ServeCommand.self]
+        version: "leak-history \(version) (database schema \(HistorySchema.version))",
+        subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self,
+                      ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self,
+                      WorkloadCommand.self, ServeCommand.self]
     )
+
+    /// Runs the command; every error leaves as one line `error: …` on standard
+    /// error (usage help after it for a mistyped command line). As in
+    /// ArgumentParser's own `main`, the command runs on a pool thread after
+    /// the async parse, not on the main thread: a parent may have blocked
+    /// SIGINT in the mask the main thread inherits, and `watch` must still
+    /// catch Ctrl-C (the pool's threads unblock it).
+    static func main() async {
+        do {
+            var command = try await asyncParseAsRoot(nil)
+            if var asyncCommand = command as? AsyncParsableCommand {
+                try await asyncCommand.run()
+            } else {
+                try command.run()
+            }
+        } catch {
+            let code = exitCode(for: error)
+            var message = fullMessage(for: error)
+            if message.hasPrefix("Error: ") { message = "error: " + message.dropFirst("Error: ".count) }
+            if !message.isEmpty {
+                if code == .success {
+                    print(message)
+                } else {
+                    FileHandle.standardError.write(Data((message + "\n").utf8))
+                }
+            }
+            Foundation.exit(code.rawValue)
+        }
+    }
 }

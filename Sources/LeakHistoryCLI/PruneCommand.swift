@@ -26,7 +26,7 @@ struct PruneCommand: ParsableCommand {
 
     func run() throws {
         let (result, policy) = try failing {
-            let writer = try HistoryWriter(path: database.path)
+            let writer = try HistoryWriter(path: database.path, create: false)
             defer { try? writer.close() }
             var policy = try writer.retentionPolicy()
             if let raw { policy.rawMs = try DurationText.milliseconds(raw, field: "raw") }

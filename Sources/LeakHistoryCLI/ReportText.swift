@@ -7,7 +7,7 @@ struct ReportText {
     var colour: Bool
 
     static var forStandardOutput: ReportText {
-        ReportText(colour: isatty(STDOUT_FILENO) != 0 && ProcessInfo.processInfo.environment["NO_COLOR"] == nil)
+        ReportText(colour: terminalSupportsColour(STDOUT_FILENO))
     }
 
     func render(_ report: LeakReport, title: String) -> String {

@@ -141,7 +141,7 @@ struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
         } catch {
             await database.close()
-            throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) stopped: \(error)")
+            throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) stopped: \(PlainError.message(for: error, port: configuration.port))")
         }
         await database.close()
     }

@@ -7,10 +7,10 @@ struct WindowOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How far back from now: 90s, 10m, 6h, 30d …", valueName: "duration"))
     var since: String?
 
-    @Option(help: ArgumentHelp("Window start: ISO-8601 (2026-11-24T10:00:00Z) or Unix ms.", valueName: "time"))
+    @Option(help: ArgumentHelp("Window start: 2026-11-24T10:00:00Z, an offset (+01:00), local time without one (2026-11-24 10:00), or Unix ms.", valueName: "time"))
     var from: String?
 
-    @Option(help: ArgumentHelp("Window end: ISO-8601 or Unix ms (default: now).", valueName: "time"))
+    @Option(help: ArgumentHelp("Window end, in the same forms (default: now).", valueName: "time"))
     var to: String?
 
     func validate() throws {
@@ -22,6 +22,12 @@ struct WindowOptions: ParsableArguments {
     /// The window asked for, or the last `defaultSpanMs` before now.
     func window(defaultSpanMs: Int64, nowMs: Int64) throws -> TimeWindow {
         try TimeWindow.resolve(since: since, from: from, to: to, defaultSpanMs: defaultSpanMs, nowMs: nowMs)
+    }
+
+    /// The window asked for, `nil` when none was (the command then takes its source's default window).
+    func requested(nowMs: Int64) throws -> TimeWindow? {
+        guard since != nil || from != nil || to != nil else { return nil }
+        return try window(defaultSpanMs: 0, nowMs: nowMs)
     }
 }
 
@@ -73,7 +79,7 @@ func failing<T>(_ body: () throws -> T) throws -> T {
     } catch let error as ExitCode {
         throw error
     } catch {
-        throw CleanExit.failure("error: \(error)")
+        throw CleanExit.failure("error: \(PlainError.message(for: error))")
     }
 }
 

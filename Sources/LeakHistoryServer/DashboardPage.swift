@@ -2,11 +2,15 @@
 /// and SVG charts inline, so it loads nothing but this server's JSON API and
 /// works offline.
 ///
-/// It shows, for the chosen source and window: the verdict and its
-/// explanation, usage over time with the baseline and restarts marked, each
-/// component over time, the leak candidates by severity with their growth and
-/// share, and the recommendations. Window picker (1h, 24h, 7d, 30d, custom)
-/// and auto-refresh; the choice is kept in the URL fragment.
+/// It shows an overview of every source (verdict, usage, slope, growing
+/// since, a sparkline; worst first, a click opens one), then for the chosen
+/// source and window: the verdict and its explanation, usage over time as a
+/// min–max band around the mean with the baseline and run starts marked, each
+/// component over time likewise, the leak candidates by severity with their
+/// growth and share, and the recommendations. Times are ISO-8601 UTC. Window
+/// picker (auto: the server's default window, 1h, 24h, 7d, 30d, custom) and
+/// auto-refresh; the choice is kept in the URL fragment. It opens on the
+/// worst leaking source, else on the most recently active one.
 enum DashboardPage {
     static let html = #"""
 <!doctype html>
@@ -107,6 +111,13 @@ enum DashboardPage {
             padding: 10px 14px; display: none; }
   .banner.on { display: block; }
   .muted { color: var(--muted); }
+  table.overview td { padding: 6px 8px; }
+  table.overview tr.pick { cursor: pointer; }
+  table.overview tr.pick:hover td { background: #f7f8fb; }
+  table.overview tr.on td { background: var(--accent-soft); }
+  .pill.v-leaking { color: var(--critical); background: var(--critical-bg); }
+  .pill.v-ok { color: var(--ok); background: var(--ok-bg); }
+  .pill.v-none { color: var(--muted); background: #f1f3f5; }
   @media (max-width: 980px) { main { grid-template-columns: 1fr; } .verdict { grid-template-columns: 1fr; } .tiles { flex-wrap: wrap; } }
 </style>
 </head>
@@ -117,7 +128,7 @@ enum DashboardPage {
   <div class="group"><label for="source">source</label><select id="source" aria-label="source"></select></div>
   <div class="group">
     <div class="seg" id="windows" role="group" aria-label="window">
-      <button data-w="1h">1h</button><button data-w="24h">24h</button><button data-w="7d">7d</button><button data-w="30d">30d</button><button data-w="custom">custom</button>
+      <button data-w="auto" title="the server's default window: the last 10 minutes, or the newest run when shorter">auto</button><button data-w="1h">1h</button><button data-w="24h">24h</button><button data-w="7d">7d</button><button data-w="30d">30d</button><button data-w="custom">custom</button>
     </div>
   </div>
   <div class="custom" id="custom">
@@ -129,6 +140,10 @@ enum DashboardPage {
 </header>
 <main>
   <div class="banner" id="banner" role="alert"></div>
+  <section class="card wide" id="overview-card">
+    <h2>Sources <small class="muted" id="overview-note"></small></h2>
+    <div id="overview"></div>
+  </section>
   <section class="card wide" id="verdict-card">
     <div class="verdict">
       <div class="badge none" id="badge">…</div>
@@ -162,7 +177,7 @@ const SEVERITY = { Critical: "#c62828", High: "#e8590c", Medium: "#b7791f", Low:
 const PALETTE = ["#3b5bdb", "#0c8599", "#9c36b5", "#2f9e44", "#e67700", "#5c7cfa", "#d6336c", "#495057"];
 const SVGNS = "http://www.w3.org/2000/svg";
 const REFRESH_MS = 10000;
-const state = { source: null, win: "1h", from: null, to: null, timer: null, loading: false, sources: [] };
+const state = { source: null, win: "auto", from: null, to: null, timer: null, loading: false, sources: [] };
 
 const $ = (id) => document.getElementById(id);
 function el(tag, attrs, ...children) {
@@ -196,15 +211,17 @@ function age(secs) {
   if (secs < 172800) return (secs / 3600).toFixed(1) + " h";
   return (secs / 86400).toFixed(1) + " d";
 }
+// Times are ISO-8601 UTC, the same in every locale and as the CLI prints them.
+function iso(ms) { return new Date(ms).toISOString(); }
 function clockLabel(ms, span) {
-  const d = new Date(ms);
-  const hm = d.toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", hour12: false });
-  if (span <= 2 * 86400000) return span <= 600000 ? d.toLocaleTimeString([], { hour12: false }) : hm;
-  return d.toLocaleDateString([], { month: "short", day: "numeric" }) + (span <= 8 * 86400000 ? " " + hm : "");
+  const t = iso(ms);
+  if (span <= 2 * 86400000) return span <= 600000 ? t.slice(11, 19) : t.slice(11, 16);
+  return t.slice(5, 10) + (span <= 8 * 86400000 ? " " + t.slice(11, 16) : "");
 }
-function fullTime(ms) { return new Date(ms).toLocaleString([], { hour12: false }); }
+function fullTime(ms) { return iso(ms).slice(0, 19).replace("T", " ") + "Z"; }
 
 function windowQuery() {
+  if (state.win === "auto") return "";
   if (state.win === "custom" && state.from && state.to) {
     return "from=" + encodeURIComponent(new Date(state.from).toISOString()) + "&to=" + encodeURIComponent(new Date(state.to).toISOString());
   }
@@ -238,7 +255,7 @@ function saveHash() {
 function loadHash() {
   const params = new URLSearchParams(location.hash.slice(1));
   if (params.get("source")) state.source = params.get("source");
-  if (["1h", "24h", "7d", "30d", "custom"].includes(params.get("window"))) state.win = params.get("window");
+  if (["auto", "1h", "24h", "7d", "30d", "custom"].includes(params.get("window"))) state.win = params.get("window");
   state.from = params.get("from") || null;
   state.to = params.get("to") || null;
 }
@@ -254,41 +271,65 @@ function renderWindowButtons() {
   $("custom").classList.toggle("on", state.win === "custom");
 }
 
+// Opens on the worst leaking source, else on the most recently active one.
+function defaultSource(overview, sources) {
+  if (overview.length && overview[0].has_leaks) return overview[0].source;
+  const active = sources.filter((s) => s.last_sample_ms !== null).sort((a, b) => b.last_sample_ms - a.last_sample_ms);
+  return active.length ? active[0].name : (sources[0] ? sources[0].name : null);
+}
+
+// A bucket that gives the samples in the window enough points, even when
+// they cover a small part of it (12 s of data in a one-hour window).
+function chartBucket(from, to, info, target) {
+  const span = to - from;
+  let covered = span;
+  if (info && info.first_sample_ms !== null && info.last_sample_ms !== null) {
+    covered = Math.min(to, info.last_sample_ms) - Math.max(from, info.first_sample_ms);
+    if (covered < 1000) covered = span;
+  }
+  const fine = bucketFor(covered, target);
+  const secs = parseFloat(fine) * (fine.endsWith("h") ? 3600 : fine.endsWith("m") ? 60 : 1);
+  return span / (secs * 1000) <= 20000 ? fine : bucketFor(span, target);
+}
+
 async function refresh() {
   if (state.loading) return;
   state.loading = true;
   try {
-    const sources = await api("/api/v1/memory/sources");
+    const [sources, overview] = await Promise.all([api("/api/v1/memory/sources"), api("/api/v1/memory/overview?" + windowQuery())]);
     state.sources = sources.sources;
     const select = $("source");
     const names = sources.sources.map((s) => s.name);
-    if (!state.source || !names.includes(state.source)) {
-      state.source = names.includes(sources.default_source) ? sources.default_source : names[0] || null;
-    }
+    if (!state.source || !names.includes(state.source)) state.source = defaultSource(overview, sources.sources);
     select.replaceChildren(...names.map((n) => el("option", n === state.source ? { value: n, selected: "" } : { value: n }, n)));
     saveHash();
+    renderOverview(overview, sources.sources);
     if (!state.source) { renderNoHistory(); showBanner(""); return; }
     const source = "source=" + encodeURIComponent(state.source);
-    const span = windowSpanMs();
     const q = windowQuery();
-    const [report, usage, baseline] = await Promise.all([
-      api("/api/v1/memory/leaks?" + source + "&" + q),
-      api("/api/v1/memory/trend?" + source + "&" + q + "&bucket=" + bucketFor(span, 240)),
+    const [report, baseline, runs] = await Promise.all([
+      api("/api/v1/memory/leaks?" + source + (q ? "&" + q : "")),
       api("/api/v1/memory/baseline?" + source),
+      api("/api/v1/memory/runs?" + source),
     ]);
+    // The charts cover exactly the report's window, whichever default the server chose.
+    const from = report.window_from_ms, to = report.window_to_ms;
+    const wq = "from=" + from + "&to=" + to;
     const info = sources.sources.find((s) => s.name === state.source);
+    const usage = await api("/api/v1/memory/trend?" + source + "&" + wq + "&bucket=" + chartBucket(from, to, info, 240));
     const componentNames = (info ? info.components : []).slice(0, 24).map((c) => c.name);
     const series = await Promise.all(componentNames.map((name) =>
-      api("/api/v1/memory/trend?" + source + "&" + q + "&bucket=" + bucketFor(span, 160) + "&component=" + encodeURIComponent(name))
+      api("/api/v1/memory/trend?" + source + "&" + wq + "&bucket=" + chartBucket(from, to, info, 160) + "&component=" + encodeURIComponent(name))
         .then((s) => ({ name, s })).catch(() => ({ name, s: null }))));
+    const runStarts = runs.runs.slice(1).map((r) => r.started_ms).filter((t) => t > from && t < to);
     renderVerdict(report, baseline.baseline);
-    renderUsage(usage, baseline.baseline);
+    renderUsage(usage, baseline.baseline, runStarts);
     const components = series.filter((x) => x.s && x.s.buckets.length);
     renderCandidates(report, components);
-    renderComponents(components, report, usage.window);
+    renderComponents(components, report, usage.window, runStarts);
     renderChecks(report);
     showBanner("");
-    $("updated").textContent = "updated " + new Date().toLocaleTimeString([], { hour12: false });
+    $("updated").textContent = "updated " + fullTime(Date.now());
   } catch (error) {
     showBanner("Could not load the history: " + error.message);
   } finally {
@@ -296,10 +337,71 @@ async function refresh() {
   }
 }
 
+function verdictPill(report) {
+  if (report.sample_count === 0) return el("span", { class: "pill v-none" }, "NO DATA");
+  if (report.has_leaks) return el("span", { class: "pill v-leaking" }, "LEAKING");
+  if (!report.trend || report.trend.status !== "not_leaking") return el("span", { class: "pill v-none" }, "TOO FEW SAMPLES");
+  return el("span", { class: "pill v-ok" }, "NO LEAK");
+}
+
+function sparkline(report) {
+  const box = svg("svg", { viewBox: "0 0 120 24", width: 120, height: 24, class: "spark" });
+  const points = report.spark || [];
+  if (points.length < 2) return box;
+  const lo = Math.min(...points.map((p) => p[1])), hi = Math.max(...points.map((p) => p[1]));
+  const t0 = points[0][0], t1 = points[points.length - 1][0];
+  const d = points.map((p, i) => (i ? "L" : "M") + (((p[0] - t0) / Math.max(1, t1 - t0)) * 118 + 1).toFixed(1) + "," +
+    (22 - ((p[1] - lo) / Math.max(1, hi - lo)) * 20).toFixed(1)).join("");
+  box.append(svg("path", { d, fill: "none", stroke: report.has_leaks ? "#c62828" : "#3b5bdb", "stroke-width": 1.5 }));
+  return box;
+}
+
+// One row per source, worst first; a click shows that source below.
+function renderOverview(overview, sources) {
+  const container = $("overview");
+  if (!overview.length) {
+    $("overview-note").textContent = "";
+    container.replaceChildren(emptyState("No sources yet", "Record a process with `leak-history watch -- CMD`, or post events to /api/v1/memory/events."));
+    return;
+  }
+  const byName = {};
+  for (const s of sources) byName[s.name] = s;
+  const leaking = overview.filter((r) => r.has_leaks).length;
+  $("overview-note").textContent = overview.length + " source" + (overview.length > 1 ? "s" : "") + " · " + leaking + " leaking · each over " +
+    (state.win === "auto" ? "its default window" : "the chosen window");
+  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Slope"),
+    el("th", {}, "Growing since"), el("th", {}, "Trend"), el("th", {}, "Runs"), el("th", {}, "Last sample (UTC)"));
+  const rows = overview.map((r) => {
+    const info = byName[r.source] || {};
+    const onset = r.trend ? (r.trend.growing_since_ms || r.trend.growing_since) : null;
+    const since = r.has_leaks && typeof onset === "number" ? fullTime(onset) : "—";
+    const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
+      el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
+      el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
+      el("td", { class: "r num" }, r.trend ? rate(r.trend.slope_mb_per_hour) : "—"),
+      el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
+      el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
+      el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));
+    row.addEventListener("click", () => { state.source = r.source; refresh(); });
+    return row;
+  });
+  container.replaceChildren(el("div", { class: "scroll" }, el("table", { class: "overview" }, el("thead", {}, head), el("tbody", {}, ...rows))));
+  // Sparklines: each source's usage over its report's window, fetched after the table shows.
+  for (const r of overview.slice(0, 24)) {
+    if (!r.sample_count) continue;
+    api("/api/v1/memory/trend?source=" + encodeURIComponent(r.source) + "&from=" + r.window_from_ms + "&to=" + r.window_to_ms +
+        "&bucket=" + chartBucket(r.window_from_ms, r.window_to_ms, byName[r.source], 40)).then((t) => {
+      r.spark = t.buckets.map((b) => [b.start_ms, b.mean_bytes]);
+      const cell = container.querySelector('tr[data-source="' + CSS.escape(r.source) + '"] svg.spark');
+      if (cell) cell.replaceWith(sparkline(r));
+    }).catch(() => {});
+  }
+}
+
 function renderNoHistory() {
   $("badge").className = "badge none"; $("badge").textContent = "NO DATA";
   $("explanation").textContent = "This database holds no history yet.";
-  $("explanation-sub").textContent = "Post events to /api/v1/memory/events, or record a process with `leak-history watch`.";
+  $("explanation-sub").textContent = "Post events to /api/v1/memory/events, or record a process with `leak-history watch -- CMD`.";
   $("tiles").replaceChildren();
   for (const id of ["usage-chart", "components-chart", "candidates"]) $(id).replaceChildren(emptyState("No data yet", "Nothing has been recorded in this database."));
   $("recs").replaceChildren(); $("checks").replaceChildren();
@@ -326,7 +428,7 @@ function renderVerdict(report, baseline) {
     badge.className = "badge ok"; badge.textContent = "NO LEAK";
   }
   let text;
-  if (report.sample_count === 0) text = "No samples of '" + state.source + "' in this window.";
+  if (report.sample_count === 0) text = (report.recommendations[0] && report.recommendations[0].startsWith("No data")) ? report.recommendations[0] + "." : "No samples of '" + state.source + "' in this window.";
   else if (trend) text = trend.explanation.charAt(0).toUpperCase() + trend.explanation.slice(1) + ".";
   else text = "Too few samples for a trend test (" + report.sample_count + "); the growth threshold alone decides.";
   $("explanation").textContent = text;
@@ -336,9 +438,9 @@ function renderVerdict(report, baseline) {
   if (trend && trend.envelope) parts.push("read from the lower envelope of a sawtooth (" + trend.envelope.troughs + " troughs)");
   if (trend && trend.run_count > 1) parts.push(trend.run_count + " runs, joined at their restarts");
   if (trend && trend.time_to_limit_secs) parts.push("memory limit in " + age(Math.round(trend.time_to_limit_secs)));
-  parts.push(fullTime(report.window_from_ms) + " → " + fullTime(report.window_to_ms));
+  parts.push(fullTime(report.window_from_ms) + " → " + fullTime(report.window_to_ms) + " (UTC)");
   $("explanation-sub").textContent = parts.join(" · ");
-  // Coloured by the verdict, not by the sign of a first-vs-last figure.
+  // Coloured by the verdict, not by the sign: a sawtooth that ends high is not red.
   const growthClass = report.has_leaks ? "up" : "";
   const tiles = [
     tile("current", report.sample_count ? bytes(report.current_bytes) : "—"),
@@ -389,7 +491,7 @@ function timeChart(container, opts) {
   root.append(axis);
   for (const r of opts.restarts || []) {
     root.append(svg("line", { x1: x(r), x2: x(r), y1: pad.t, y2: pad.t + h, stroke: "#98a2b3", "stroke-dasharray": "2 3" }));
-    root.append(svg("text", { x: x(r) + 4, y: pad.t + 11, fill: "#667085", "font-size": 11 }, "restart"));
+    root.append(svg("text", { x: x(r) + 4, y: pad.t + 11, fill: "#667085", "font-size": 11 }, "run start"));
   }
   for (const line of opts.lines) {
     if (line.band && line.points.length > 1) {
@@ -426,7 +528,7 @@ function timeChart(container, opts) {
   container.replaceChildren(root);
 }
 
-function renderUsage(series, baseline) {
+function renderUsage(series, baseline, runStarts) {
   const container = $("usage-chart");
   const buckets = series.buckets;
   $("usage-note").textContent = buckets.length ? buckets.length + " buckets of " + age(series.bucket_ms / 1000) + " · " + series.resolution + " data" : "";
@@ -437,8 +539,7 @@ function renderUsage(series, baseline) {
   }
   const half = series.bucket_ms / 2;
   const points = buckets.map((b) => [b.start_ms + half, b.mean_bytes, b.min_bytes, b.max_bytes]);
-  const restarts = [];
-  for (let i = 1; i < buckets.length; i++) if (buckets[i].run_id !== buckets[i - 1].run_id) restarts.push(buckets[i].start_ms);
+  const restarts = runStarts || [];
   const leaking = series.verdict && series.verdict.is_leaking;
   timeChart(container, {
     label: "memory usage over time", domain: [series.window.from_ms, series.window.to_ms], height: 270, restarts,
@@ -498,7 +599,7 @@ function renderCandidates(report, components) {
   container.replaceChildren(...parts);
 }
 
-function renderComponents(list, report, window) {
+function renderComponents(list, report, window, runStarts) {
   const container = $("components-chart");
   if (!list.length) {
     $("comp-note").textContent = "";
@@ -514,12 +615,14 @@ function renderComponents(list, report, window) {
   $("comp-note").textContent = list.length > shown.length ? "largest " + shown.length + " of " + list.length : list.length + " component" + (list.length > 1 ? "s" : "");
   const lines = shown.map((item, i) => {
     const half = item.s.bucket_ms / 2;
-    return { points: item.s.buckets.map((b) => [b.start_ms + half, b.mean_bytes]), color: severity[item.name] ? SEVERITY[severity[item.name]] : PALETTE[i % PALETTE.length],
-             width: severity[item.name] ? 2.6 : 1.6, cls: "series component-line" };
+    // The band spans each bucket's min and max, so a sawtooth shows its teeth, not a flat mean.
+    return { points: item.s.buckets.map((b) => [b.start_ms + half, b.mean_bytes, b.min_bytes, b.max_bytes]),
+             color: severity[item.name] ? SEVERITY[severity[item.name]] : PALETTE[i % PALETTE.length],
+             width: severity[item.name] ? 2.6 : 1.6, band: true, cls: "series component-line" };
   });
   const chart = el("div", {});
   container.replaceChildren(chart);
-  timeChart(chart, { label: "components over time", domain: [window.from_ms, window.to_ms], height: 230, lines });
+  timeChart(chart, { label: "components over time", domain: [window.from_ms, window.to_ms], height: 230, lines, restarts: runStarts });
   const legend = el("div", { class: "legend" }, ...shown.map((item, i) => el("span", {},
     el("i", { style: "background:" + lines[i].color }), el("span", { class: "comp" }, item.name),
     el("span", { class: "muted num" }, bytes(item.s.buckets[item.s.buckets.length - 1].last_bytes)),

@@ -110,7 +110,11 @@ paths:
       description: |
         The seed's report, key for key (`baseline_mb` is null without a
         baseline), plus LeakHistory's fields. Without a window, the last
-        `time_window_secs` (10 minutes) before now.
+        `time_window_secs` (10 minutes) before now, or the source's newest
+        run when that is shorter. Without `source`, the server's default
+        source, or the only source. A window without samples says where the
+        newest one is in `recommendations`, with a `from=…&to=…` that holds
+        the newest run.
       operationId: leaks
       parameters:
         - $ref: "#/components/parameters/since"
@@ -128,10 +132,34 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "404":
           $ref: "#/components/responses/NotFound"
+  /api/v1/memory/overview:
+    get:
+      tags: [memory]
+      summary: Every source's leak report, worst first.
+      description: |
+        Leaking sources first, then by the most severe candidate, then by
+        the fitted slope. Each report covers its source's default window
+        (as for `/leaks`) unless a window is given.
+      operationId: overview
+      parameters:
+        - $ref: "#/components/parameters/since"
+        - $ref: "#/components/parameters/from"
+        - $ref: "#/components/parameters/to"
+      responses:
+        "200":
+          description: One report per source.
+          content:
+            application/json:
+              schema:
+                type: array
+                items:
+                  $ref: "#/components/schemas/LeakReport"
+        "400":
+          $ref: "#/components/responses/BadRequest"
   /api/v1/memory/sources:
     get:
       tags: [memory]
-      summary: The sources the database holds.
+      summary: The sources the database holds, with their runs, samples and verdict.
       operationId: sources
       responses:
         "200":
@@ -142,6 +170,30 @@ paths:
                 $ref: "#/components/schemas/Sources"
         "400":
           $ref: "#/components/responses/BadRequest"
+  /api/v1/memory/runs:
+    get:
+      tags: [memory]
+      summary: The runs (process lifetimes) of one source, or of every source.
+      operationId: runs
+      parameters:
+        - name: source
+          in: query
+          description: Only this source (default every source).
+          schema:
+            type: string
+            minLength: 1
+            maxLength: 256
+      responses:
+        "200":
+          description: The runs, by source, oldest first.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Runs"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
   /api/v1/memory/events:
     post:
       tags: [memory]
@@ -223,9 +275,9 @@ paths:
       tags: [memory]
       summary: Set the baseline now.
       description: |
-        To `usage_bytes` or `usage_mb` when given, else to the source's latest
-        stored usage (the source must then exist), with every component's
-        held bytes.
+        To `usage_bytes` or `usage_mb` when given, else to the source's newest
+        stored sample (the source must then exist; `sample_ts_ms` says which
+        sample), with every component's held bytes. Opens no run.
       operationId: setBaseline
       security:
         - bearer: []
@@ -287,7 +339,7 @@ paths:
     get:
       tags: [memory]
       summary: Usage, or one component, over a window in time buckets, with its trend verdict.
-      description: Without a window, the last 24 hours.
+      description: Without a window, the last 24 hours, or the source's newest run when that is shorter.
       operationId: trend
       parameters:
         - $ref: "#/components/parameters/since"
@@ -390,14 +442,18 @@ components:
     from:
       name: from
       in: query
-      description: Window start, ISO-8601 (2026-11-24T10:00:00Z) or Unix ms; default the beginning.
+      description: |
+        Window start: ISO-8601 with a zone (2026-11-24T10:00:00Z, +01:00), a
+        date and time without one (2026-11-24 10:00, read in the server's
+        local time zone, as journalctl --since does), or Unix ms; default the
+        beginning.
       schema:
         type: string
         minLength: 1
     to:
       name: to
       in: query
-      description: Window end, ISO-8601 or Unix ms; default now. Must not be before from.
+      description: Window end, in the same forms; default now. Must not be before from.
       schema:
         type: string
         minLength: 1
@@ -627,11 +683,14 @@ components:
     Stored:
       type: object
       additionalProperties: false
-      required: [stored]
+      required: [stored, already_stored]
       properties:
         stored:
           type: integer
           description: Events committed.
+        already_stored:
+          type: integer
+          description: Events the database held already (a retried request), recognised and skipped.
     Health:
       type: object
       additionalProperties: false
@@ -667,7 +726,7 @@ components:
           items:
             type: object
             additionalProperties: false
-            required: [name, runs, components, running]
+            required: [name, runs, components, running, samples, snapshots, component_samples, first_sample_ms, last_sample_ms, verdict, has_leaks]
             properties:
               name:
                 type: string
@@ -691,6 +750,81 @@ components:
               running:
                 type: boolean
                 description: The latest run was not closed (still recording, or it ended without closing).
+              samples:
+                type: integer
+                description: Raw samples stored (snapshots and component samples) within retention.
+              snapshots:
+                type: integer
+              component_samples:
+                type: integer
+              first_sample_ms:
+                type: integer
+                format: int64
+                nullable: true
+              last_sample_ms:
+                type: integer
+                format: int64
+                nullable: true
+              verdict:
+                type: string
+                enum: [leaking, no leak, insufficient data, no data]
+                description: Over the source's default window (the last 10 minutes, or its newest run when shorter).
+              has_leaks:
+                type: boolean
+              window_from_ms:
+                type: integer
+                format: int64
+              window_to_ms:
+                type: integer
+                format: int64
+    Runs:
+      type: object
+      additionalProperties: false
+      required: [runs]
+      properties:
+        runs:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [source, id, started_ms, ended_ms, pid, command, running, samples, snapshots, component_samples, first_sample_ms, last_sample_ms]
+            properties:
+              source:
+                type: string
+              id:
+                type: integer
+                format: int64
+              started_ms:
+                type: integer
+                format: int64
+              ended_ms:
+                type: integer
+                format: int64
+                nullable: true
+                description: Null while running, or when the process ended without closing its recorder.
+              pid:
+                type: integer
+                format: int64
+                nullable: true
+              command:
+                type: string
+                nullable: true
+              running:
+                type: boolean
+              samples:
+                type: integer
+              snapshots:
+                type: integer
+              component_samples:
+                type: integer
+              first_sample_ms:
+                type: integer
+                format: int64
+                nullable: true
+              last_sample_ms:
+                type: integer
+                format: int64
+                nullable: true
     BaselineRequest:
       type: object
       additionalProperties: false
@@ -733,6 +867,10 @@ components:
               additionalProperties:
                 type: integer
                 format: int64
+            sample_ts_ms:
+              type: integer
+              format: int64
+              description: Set without a usage, the time of the sample the usage was taken from.
     BaselineCleared:
       type: object
       additionalProperties: false

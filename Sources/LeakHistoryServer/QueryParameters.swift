@@ -55,6 +55,13 @@ struct QueryParameters {
                                defaultSpanMs: defaultSpanMs, nowMs: nowMs)
     }
 
+    /// The `source` parameter checked as a name, `nil` when absent.
+    func optionalSource() throws -> String? {
+        guard let source = try value("source") else { return nil }
+        try InputRules.validateName(source, field: "source")
+        return source
+    }
+
     /// The `source` parameter, checked as a name, or `defaultSource`.
     func source(default defaultSource: String) throws -> String {
         guard let source = try value("source") else { return defaultSource }

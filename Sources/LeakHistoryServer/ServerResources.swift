@@ -34,6 +34,17 @@ public struct ServerResources: Sendable {
         UnixTime.milliseconds(now())
     }
 
+    /// The source a request means: the one it names, else the server's
+    /// default source when the database holds it, else the only source.
+    /// With several and none named, the default (which a read then refuses
+    /// with a 404 listing the sources).
+    func resolveSource(_ requested: String?, reader: HistoryReader) throws -> String {
+        if let requested { return requested }
+        let known = try reader.sources()
+        if !known.contains(configuration.defaultSource), known.count == 1 { return known[0] }
+        return configuration.defaultSource
+    }
+
     /// Reads `source`'s name list and throws a 404 unless `source` is in it.
     func requireSource(_ source: String, reader: HistoryReader) throws {
         let known = try reader.sources()

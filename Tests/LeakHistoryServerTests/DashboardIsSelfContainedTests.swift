@@ -34,7 +34,14 @@ import Testing
     @Test func itOnlyCallsServedRoutes() async throws {
         let routes = try await OpenAPIDocumentMatchesTheServerTests.registeredRoutes().map(\.path)
         let calls = DashboardPage.html.components(separatedBy: "api(\"").dropFirst().map { $0.prefix { $0 != "\"" && $0 != "?" } }
-        #expect(Set(calls) == ["/api/v1/memory/sources", "/api/v1/memory/leaks", "/api/v1/memory/trend", "/api/v1/memory/baseline", "/health"])
+        #expect(Set(calls) == ["/api/v1/memory/sources", "/api/v1/memory/overview", "/api/v1/memory/leaks", "/api/v1/memory/trend",
+                               "/api/v1/memory/baseline", "/api/v1/memory/runs", "/health"])
         for call in calls { #expect(routes.contains(String(call)), "\(call)") }
+    }
+
+    /// Times read the same in every locale: ISO-8601 UTC, never the browser's locale format.
+    @Test func itFormatsNoTimeByLocale() {
+        #expect(!DashboardPage.html.contains("toLocale"))
+        #expect(DashboardPage.html.contains("toISOString()"))
     }
 }

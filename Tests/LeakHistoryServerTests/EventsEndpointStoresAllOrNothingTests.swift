@@ -156,7 +156,7 @@ import Testing
         let form: HTTPFields = [.contentType: "application/x-www-form-urlencoded"]
         try await fixture.test { client in
             try await client.execute(uri: "/api/v1/memory/events", method: .post, headers: form,
-                                     body: ByteBuffer(text: "{\"usage_bytes\": 1}\n{\"usage_bytes\": 2}\n")) { response in
+                                     body: ByteBuffer(text: "{\"ts_ms\": \(fixedNowMs - 1), \"usage_bytes\": 1}\n{\"usage_bytes\": 2}\n")) { response in
                 #expect(response.status == .ok)
                 #expect(response.json["stored"] as? Int == 2)
             }

@@ -8,6 +8,9 @@ public struct IngestResult: Sendable, Equatable {
     public var stored: Int
     /// Events refused, each naming its line and problem.
     public var rejected: [InputError]
+    /// Events the store already held (a file ingested again, a request
+    /// retried), recognised and skipped.
+    public var alreadyStored: Int = 0
 }
 
 /// Writes events into a LeakHistory database: the store side of `ingest` and
@@ -58,6 +61,9 @@ public final class HistoryWriter {
             netBytes = net
             if allocation { allocations = events } else { deallocations = events }
         }
+        /// The time of the run's newest sample, and how many counted events it sums up.
+        var lastTsMs: Int64?
+        var eventsAtLastTs: Int64 = 0
     }
 
     private struct SourceState {
@@ -67,6 +73,8 @@ public final class HistoryWriter {
         /// Components the source has in the file, counted once per batch
         /// (another writer may have added some since the last one).
         var storedComponents: Int?
+        /// The newest stored snapshot: a snapshot after it cannot be a replay.
+        var newestSnapshotMs: Int64?
     }
 
     /// Components one source may have in the file, unless told otherwise:
@@ -79,10 +87,21 @@ public final class HistoryWriter {
     /// How long a write waits, in all, for another writer of the file before it fails (`busy`).
     public static let defaultBusyTimeoutMilliseconds: Int32 = 60_000
 
-    public init(path: String, maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource,
+    /// Each component's newest stored sample time, in any run.
+    private var newestComponentMs: [Int64: Int64?] = [:]
+    /// Per component, the time of the input's latest counted event and how
+    /// many of the input's events had that time: the position of the next one.
+    private var positions: [Int64: (tsMs: Int64, count: Int64)] = [:]
+
+    /// The time of the sample the last baseline set without a usage was taken from.
+    public private(set) var lastBaselineSampleMs: Int64?
+
+    /// Opens the database at `path`, creating it unless `create` is false
+    /// (then a missing file is an error).
+    public init(path: String, create: Bool = true, maxComponentsPerSource: Int = HistoryWriter.defaultMaxComponentsPerSource,
                 busyTimeoutMilliseconds: Int32 = HistoryWriter.defaultBusyTimeoutMilliseconds,
                 logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() })) throws {
-        store = try HistoryStore(path: path, busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger)
+        store = try HistoryStore(path: path, create: create, busyTimeoutMilliseconds: busyTimeoutMilliseconds, logger: logger)
         self.logger = logger
         self.maxComponentsPerSource = max(1, maxComponentsPerSource)
     }
@@ -96,10 +115,20 @@ public final class HistoryWriter {
     public var isReadOnly: Bool { store.db.isReadOnly }
 
     /// Writes `events` in one transaction. An event that contradicts the store
-    /// (a gauge line for a counted component, say) is refused and listed; with
-    /// `atomic`, one refusal writes nothing at all and throws it.
+    /// (a gauge line for a counted component, a second value for a stored
+    /// millisecond) is refused and listed; with `atomic`, one refusal writes
+    /// nothing at all and throws it.
+    ///
+    /// An event the store already holds is skipped and counted in
+    /// `alreadyStored`, so ingesting the same input twice changes nothing.
+    /// Counted events have no identity but their place: the k-th event of a
+    /// component at one millisecond of an input is a replay when the stored
+    /// sample at that millisecond already sums up k or more events. Pass
+    /// `continuingInput` for the later batches of one input.
     @discardableResult
-    public func ingest(_ events: [IngestEvent], atomic: Bool = false, lines: [Int]? = nil) throws -> IngestResult {
+    public func ingest(_ events: [IngestEvent], atomic: Bool = false, lines: [Int]? = nil,
+                       continuingInput: Bool = false) throws -> IngestResult {
+        if !continuingInput { positions.removeAll() }
         var result = IngestResult(stored: 0, rejected: [])
         var touchedSnapshots: [Int64: ClosedRange<Int64>] = [:]
         var touchedComponents: [Int64: ClosedRange<Int64>] = [:]
@@ -108,8 +137,11 @@ public final class HistoryWriter {
             try store.db.inTransaction {
                 for (index, event) in events.enumerated() {
                     do {
-                        try apply(event, snapshots: &touchedSnapshots, components: &touchedComponents)
-                        result.stored += 1
+                        if try apply(event, snapshots: &touchedSnapshots, components: &touchedComponents) {
+                            result.stored += 1
+                        } else {
+                            result.alreadyStored += 1
+                        }
                     } catch var error as InputError {
                         error.line = error.line ?? lines?[index]
                         if atomic { throw error }
@@ -126,52 +158,151 @@ public final class HistoryWriter {
         } catch {
             // The transaction rolled back: forget state that may describe rows that are gone.
             sources.removeAll()
+            newestComponentMs.removeAll()
+            positions.removeAll()
             store.forgetCachedIDs()
             throw error
         }
         return result
     }
 
+    /// Stores one event; false when the store already held it.
     private func apply(_ event: IngestEvent, snapshots: inout [Int64: ClosedRange<Int64>],
-                       components: inout [Int64: ClosedRange<Int64>]) throws {
+                       components: inout [Int64: ClosedRange<Int64>]) throws -> Bool {
         var state = try sourceState(event.source, tsMs: event.tsMs)
         defer { sources[event.source] = state }
-        if state.runID == nil {
-            state.runID = try store.startRun(sourceID: state.id, startedMs: event.tsMs, pid: nil, command: nil)
-        }
-        let runID = state.runID!
         switch event.kind {
         case .snapshot(let usage):
+            if let newest = state.newestSnapshotMs, event.tsMs <= newest,
+               let stored = try store.snapshot(sourceID: state.id, atMs: event.tsMs) {
+                guard stored.usageBytes == usage else {
+                    throw Self.conflict("usage_bytes", at: event.tsMs, stored: stored.usageBytes, given: usage)
+                }
+                return false
+            }
+            let runID = try openRun(&state, at: event.tsMs)
             try store.insertSnapshot(sourceID: state.id, tsMs: event.tsMs, runID: runID, usageBytes: usage)
+            state.newestSnapshotMs = max(state.newestSnapshotMs ?? event.tsMs, event.tsMs)
             snapshots[state.id] = Self.extend(snapshots[state.id], event.tsMs)
         case .allocation(let name, let bytes), .deallocation(let name, let bytes):
+            let componentID = try self.componentID(state, name: name, kind: .counted)
+            let position = nextPosition(componentID, at: event.tsMs)
+            if let newest = try newestSampleMs(componentID), event.tsMs <= newest {
+                if let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs),
+                   position < (stored.events ?? 1) {
+                    return false
+                }
+                if event.tsMs < newest {
+                    throw InputError(field: "ts_ms", message: "'\(name)' already has samples up to \(newest); "
+                        + "events of a counted component must come in time order (this one is at \(event.tsMs))")
+                }
+            }
+            let runID = try openRun(&state, at: event.tsMs)
             var counters = try self.counters(&state, name: name, kind: .counted, runID: runID)
             var isAllocation = false
             if case .allocation = event.kind { isAllocation = true }
             try counters.count(bytes, allocation: isAllocation, component: name)
+            counters.eventsAtLastTs = counters.lastTsMs == event.tsMs ? counters.eventsAtLastTs + 1 : 1
+            counters.lastTsMs = event.tsMs
             try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: counters.heldBytes, allocations: counters.allocations,
-                                            deallocations: counters.deallocations)
+                                            deallocations: counters.deallocations, events: counters.eventsAtLastTs)
             state.components[name] = counters
-            components[counters.componentID] = Self.extend(components[counters.componentID], event.tsMs)
+            noteSample(counters.componentID, at: event.tsMs, &components)
         case .gauge(let name, let bytes):
+            let componentID = try self.componentID(state, name: name, kind: .gauge)
+            if let newest = try newestSampleMs(componentID), event.tsMs <= newest,
+               let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs) {
+                guard stored.sample.allocatedBytes == bytes else {
+                    throw Self.conflict("allocated_bytes of '\(name)'", at: event.tsMs, stored: stored.sample.allocatedBytes, given: bytes)
+                }
+                return false
+            }
+            let runID = try openRun(&state, at: event.tsMs)
             var counters = try self.counters(&state, name: name, kind: .gauge, runID: runID)
             counters.netBytes = bytes
+            counters.lastTsMs = event.tsMs
             try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: bytes, allocations: nil, deallocations: nil)
             state.components[name] = counters
-            components[counters.componentID] = Self.extend(components[counters.componentID], event.tsMs)
+            noteSample(counters.componentID, at: event.tsMs, &components)
         case .restart:
-            try store.endRun(runID, endedMs: event.tsMs)
-            state.runID = try store.startRun(sourceID: state.id, startedMs: event.tsMs, pid: nil, command: nil)
-            state.components.removeAll()
+            if let replayed = try store.run(sourceID: state.id, startedAtMs: event.tsMs) {
+                state.runID = replayed
+                state.components.removeAll()
+                return false
+            }
+            if let runID = state.runID { try store.endRun(runID, endedMs: event.tsMs) }
+            state.runID = nil
+            _ = try openRun(&state, at: event.tsMs)
         case .baseline(let usage):
-            try loadAllCounters(&state, runID: runID)
-            let usageBytes = try usage ?? currentUsage(state, atMs: event.tsMs)
+            if try store.hasBaseline(sourceID: state.id, atMs: event.tsMs) { return false }
+            // A baseline opens no run: it belongs to the open one, else to the newest.
+            let runID = try state.runID ?? store.latestRun(sourceID: state.id)?.id
+            if let runID { try loadAllCounters(&state, runID: runID) }
+            let usageBytes: Int64
+            if let usage {
+                usageBytes = usage
+            } else {
+                guard let runID, let newest = try newestUsage(state, runID: runID, atMs: event.tsMs) else {
+                    throw InputError(field: "usage_bytes", message: "source '\(event.source)' has no samples to take a baseline from; give a usage")
+                }
+                usageBytes = newest.bytes
+                lastBaselineSampleMs = newest.tsMs
+            }
             let entries = state.components.values.map { (componentID: $0.componentID, bytes: $0.heldBytes) }
             _ = try store.insertBaseline(sourceID: state.id, runID: runID, tsMs: event.tsMs, usageBytes: usageBytes,
                                          componentBytes: entries.sorted { $0.componentID < $1.componentID })
+            // Counters loaded for a closed run must not carry into the next one.
+            if state.runID == nil { state.components.removeAll() }
         }
+        return true
+    }
+
+    /// The open run of the source, starting one at `tsMs` when there is none.
+    private func openRun(_ state: inout SourceState, at tsMs: Int64) throws -> Int64 {
+        if let runID = state.runID { return runID }
+        let runID = try store.startRun(sourceID: state.id, startedMs: tsMs, pid: nil, command: nil)
+        state.runID = runID
+        state.components.removeAll()
+        return runID
+    }
+
+    private func componentID(_ state: SourceState, name: String, kind: ComponentKind) throws -> Int64 {
+        if let existing = state.components[name] {
+            guard existing.kind == kind else { throw Self.kindConflict(name, existing.kind) }
+            return existing.componentID
+        }
+        if let stored = try store.component(sourceID: state.id, name: name) {
+            guard stored.kind == kind else { throw Self.kindConflict(name, stored.kind) }
+            return stored.id
+        }
+        return try store.componentID(sourceID: state.id, name: name, kind: kind)
+    }
+
+    /// The position of a counted event among the input's events of its component at `tsMs`.
+    private func nextPosition(_ componentID: Int64, at tsMs: Int64) -> Int64 {
+        let position = positions[componentID].map { $0.tsMs == tsMs ? $0.count : 0 } ?? 0
+        positions[componentID] = (tsMs: tsMs, count: position + 1)
+        return position
+    }
+
+    private func newestSampleMs(_ componentID: Int64) throws -> Int64? {
+        if let cached = newestComponentMs[componentID] { return cached }
+        let newest = try store.newestComponentSampleMs(componentID: componentID)
+        newestComponentMs[componentID] = newest
+        return newest
+    }
+
+    private func noteSample(_ componentID: Int64, at tsMs: Int64, _ touched: inout [Int64: ClosedRange<Int64>]) {
+        let newest = newestComponentMs[componentID] ?? nil
+        newestComponentMs[componentID] = max(newest ?? tsMs, tsMs)
+        touched[componentID] = Self.extend(touched[componentID], tsMs)
+    }
+
+    private static func conflict(_ field: String, at tsMs: Int64, stored: Int64, given: Int64) -> InputError {
+        InputError(field: "ts_ms", message: "\(field) at \(tsMs) is already stored as \(stored), this line says \(given); "
+            + "one millisecond holds one value (the stored one is kept)")
     }
 
     private static func extend(_ range: ClosedRange<Int64>?, _ ts: Int64) -> ClosedRange<Int64> {
@@ -184,7 +315,8 @@ public final class HistoryWriter {
         let id = try store.sourceID(named: name, create: true, nowMs: tsMs)!
         let run = try store.latestRun(sourceID: id)
         // A run closed cleanly is over: new events start a new one.
-        return SourceState(id: id, runID: run?.endedMs == nil ? run?.id : nil)
+        return SourceState(id: id, runID: run?.endedMs == nil ? run?.id : nil,
+                           newestSnapshotMs: try store.newestSnapshotMs(sourceID: id))
     }
 
     private func counters(_ state: inout SourceState, name: String, kind: ComponentKind, runID: Int64) throws -> Counters {
@@ -210,6 +342,8 @@ public final class HistoryWriter {
             counters.netBytes = latest.allocatedBytes
             counters.allocations = latest.allocations ?? 0
             counters.deallocations = latest.deallocations ?? 0
+            counters.lastTsMs = latest.tsMs
+            counters.eventsAtLastTs = try store.componentSample(componentID: id, atMs: latest.tsMs)?.events ?? 1
         }
         state.components[name] = counters
         return counters
@@ -222,14 +356,18 @@ public final class HistoryWriter {
         }
     }
 
-    private func currentUsage(_ state: SourceState, atMs ts: Int64) throws -> Int64 {
-        if let snapshot = try store.latestSnapshot(sourceID: state.id, atOrBeforeMs: ts), snapshot.runID == state.runID {
-            return snapshot.usageBytes
+    /// The run's newest usage at or before `ts`: its snapshot, else the sum of
+    /// its components' held bytes; `nil` when the run recorded nothing.
+    private func newestUsage(_ state: SourceState, runID: Int64, atMs ts: Int64) throws -> (tsMs: Int64, bytes: Int64)? {
+        if let snapshot = try store.latestSnapshot(sourceID: state.id, atOrBeforeMs: ts), snapshot.runID == runID {
+            return (snapshot.tsMs, snapshot.usageBytes)
         }
+        let times = state.components.values.compactMap(\.lastTsMs)
+        guard let newest = times.max() else { return nil }
         guard let total = state.components.values.map(\.heldBytes).checkedSum() else {
             throw InputError(field: "event", message: "the components together hold more bytes than a 64-bit count can hold; give the baseline's usage_bytes")
         }
-        return total
+        return (newest, total)
     }
 
     private static func kindConflict(_ name: String, _ kind: ComponentKind) -> InputError {
@@ -246,6 +384,7 @@ public final class HistoryWriter {
     public func setBaseline(source: String, usageBytes: Int64?, tsMs: Int64) throws -> StoredBaseline {
         if let usageBytes { try InputRules.validateSize(usageBytes, field: "usage_bytes") }
         try InputRules.validateName(source, field: "source")
+        lastBaselineSampleMs = nil
         try ingest([IngestEvent(source: source, tsMs: tsMs, kind: .baseline(usageBytes: usageBytes))], atomic: true)
         let id = try store.sourceID(named: source, create: false, nowMs: tsMs)!
         return try store.currentBaseline(sourceID: id)!
@@ -258,6 +397,34 @@ public final class HistoryWriter {
               try store.currentBaseline(sourceID: id) != nil else { return false }
         try store.db.inTransaction { try store.clearBaseline(sourceID: id, clearedMs: tsMs) }
         return true
+    }
+
+    // MARK: Sources
+
+    /// Deletes `source` and everything recorded for it; throws naming the
+    /// known sources when there is none by that name.
+    public func deleteSource(_ source: String) throws {
+        let id = try existingSourceID(source)
+        try store.db.inTransaction { try store.deleteSource(sourceID: id) }
+        sources.removeAll()
+        newestComponentMs.removeAll()
+    }
+
+    /// Renames `source`; throws when it does not exist or `newName` is taken.
+    public func renameSource(_ source: String, to newName: String) throws {
+        try InputRules.validateName(newName, field: "name")
+        let id = try existingSourceID(source)
+        if try store.sourceID(named: newName, create: false, nowMs: 0) != nil {
+            throw InputError(field: "name", message: "a source named '\(newName)' already exists")
+        }
+        try store.db.inTransaction { try store.renameSource(sourceID: id, to: newName) }
+        sources.removeAll()
+    }
+
+    /// The id of `source`, or an error naming what exists.
+    func existingSourceID(_ source: String) throws -> Int64 {
+        if let id = try store.sourceID(named: source, create: false, nowMs: 0) { return id }
+        throw InputError.unknownSource(source, known: try store.sources().map(\.name), path: store.db.path)
     }
 
     /// The retention policy stored in the file (defaults until one is stored).

@@ -82,26 +82,80 @@ public enum DurationText {
     }
 }
 
-/// Times written as ISO-8601 (`2026-11-24T10:00:00Z`, fractional seconds and
-/// offsets allowed) or as Unix milliseconds.
+/// Times written as ISO-8601 with a zone (`2026-11-24T10:00:00Z`,
+/// `2026-11-24T11:00:00+01:00`, fractional seconds allowed), as a local date
+/// and time without one (`2026-11-24 10:00`, `2026-11-24T10:00:00`,
+/// `2026-11-24`: local time, as `journalctl --since` reads it), or as Unix
+/// milliseconds.
 public enum TimestampText {
-    public static func milliseconds(_ text: String, field: String) throws -> Int64 {
+    /// The accepted forms, for error messages and help.
+    public static let acceptedForms = "2026-12-01T09:00:00Z (UTC), 2026-12-01T09:00:00+01:00 (an offset), "
+        + "2026-12-01 09:00[:00] or 2026-12-01 (local time), or Unix milliseconds (1764579600000)"
+
+    /// `text` in Unix ms; a time without a zone is read in `timeZone` (the local one).
+    public static func milliseconds(_ text: String, field: String, timeZone: TimeZone = .current) throws -> Int64 {
         let trimmed = text.trimmingCharacters(in: .whitespaces)
         if !trimmed.isEmpty, trimmed.allSatisfy(\.isNumber), let ms = Int64(trimmed) {
             try InputRules.validateTimestamp(ms, field: field)
             return ms
         }
-        for options in [ISO8601DateFormatter.Options.withInternetDateTime, [.withInternetDateTime, .withFractionalSeconds],
-                        [.withFullDate]] {
-            let formatter = ISO8601DateFormatter()
-            formatter.formatOptions = options
-            if let date = formatter.date(from: trimmed) {
-                let ms = UnixTime.milliseconds(date)
-                try InputRules.validateTimestamp(ms, field: field)
-                return ms
+        guard let ms = parse(trimmed, timeZone: timeZone) else {
+            throw InputError(field: field, message: "'\(text)' is not a time; use \(acceptedForms)")
+        }
+        try InputRules.validateTimestamp(ms, field: field)
+        return ms
+    }
+
+    /// `YYYY-MM-DD[(T| )hh:mm[:ss[.fff]]][Z|±hh:mm|±hhmm]`, strictly.
+    static func parse(_ text: String, timeZone: TimeZone) -> Int64? {
+        var rest = Substring(text)
+        func number(_ digits: Int) -> Int? {
+            let part = rest.prefix(digits)
+            guard part.count == digits, part.allSatisfy({ $0.isASCII && $0.isNumber }) else { return nil }
+            rest = rest.dropFirst(digits)
+            return Int(part)
+        }
+        func take(_ c: Character) -> Bool {
+            guard rest.first == c else { return false }
+            rest = rest.dropFirst()
+            return true
+        }
+        guard let year = number(4), take("-"), let month = number(2), take("-"), let day = number(2) else { return nil }
+        var hour = 0, minute = 0, second = 0, millis = 0
+        if take("T") || take(" ") {
+            guard let h = number(2), take(":"), let m = number(2) else { return nil }
+            hour = h
+            minute = m
+            if take(":") {
+                guard let s = number(2) else { return nil }
+                second = s
+                if take(".") || take(",") {
+                    let digits = rest.prefix { $0.isASCII && $0.isNumber }
+                    guard !digits.isEmpty, digits.count <= 9 else { return nil }
+                    millis = Int(digits.prefix(3).padding(toLength: 3, withPad: "0", startingAt: 0))!
+                    rest = rest.dropFirst(digits.count)
+                }
             }
         }
-        throw InputError(field: field, message: "'\(text)' is neither ISO-8601 (2026-11-24T10:00:00Z) nor Unix milliseconds")
+        var zone = timeZone
+        if take("Z") || take("z") {
+            zone = TimeZone(identifier: "UTC")!
+        } else if let sign = rest.first, sign == "+" || sign == "-" {
+            rest = rest.dropFirst()
+            guard let h = number(2) else { return nil }
+            _ = take(":")
+            guard let m = number(2), h <= 23, m <= 59 else { return nil }
+            zone = TimeZone(secondsFromGMT: (sign == "+" ? 1 : -1) * (h * 3600 + m * 60))!
+        }
+        guard rest.isEmpty, (1...12).contains(month), (1...31).contains(day), hour <= 23, minute <= 59, second <= 60 else { return nil }
+        var calendar = Calendar(identifier: .gregorian)
+        calendar.timeZone = zone
+        let parts = DateComponents(year: year, month: month, day: day, hour: hour, minute: minute, second: second)
+        // The calendar would roll 2026-02-30 over into March: refuse what it changed.
+        guard let date = calendar.date(from: parts),
+              calendar.component(.day, from: date) == day, calendar.component(.month, from: date) == month
+        else { return nil }
+        return UnixTime.milliseconds(date) + Int64(millis)
     }
 
     /// `ms` as ISO-8601 UTC with milliseconds.

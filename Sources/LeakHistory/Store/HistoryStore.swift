@@ -90,7 +90,7 @@ final class HistoryStore {
     /// Opens (creating when `create`) and migrates the database at `path`.
     init(path: String, create: Bool = true, busyTimeoutMilliseconds: Int32 = 5_000, logger: Logger) throws {
         if !create && path != ":memory:" && !FileManager.default.fileExists(atPath: path) {
-            throw InputError(field: "db", message: "no database at '\(path)'")
+            throw InputError(field: "db", message: "no database at '\(path)'" + Self.databasesBeside(path))
         }
         var configuration = Database.Configuration()
         configuration.busyTimeoutMilliseconds = busyTimeoutMilliseconds
@@ -104,6 +104,15 @@ final class HistoryStore {
             try? db.close()
             throw error
         }
+    }
+
+    /// ` (databases beside it: a.sqlite, b.sqlite)`, or `` when there are none.
+    static func databasesBeside(_ path: String) -> String {
+        let directory = URL(fileURLWithPath: path).deletingLastPathComponent().path
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? [])
+            .filter { $0.hasSuffix(".sqlite") || $0.hasSuffix(".db") }.sorted()
+        guard !names.isEmpty else { return " (and no .sqlite file beside it)" }
+        return " (databases beside it: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", …" : ""))"
     }
 
     func close() throws {
@@ -194,7 +203,7 @@ final class HistoryStore {
     }
 
     func insertComponentSample(componentID: Int64, tsMs: Int64, runID: Int64, allocatedBytes: Int64,
-                               allocations: Int64?, deallocations: Int64?) throws {
+                               allocations: Int64?, deallocations: Int64?, events: Int64? = nil) throws {
         if componentSampleInsert == nil { componentSampleInsert = try db.cachedStatement(sql: Queries.componentSampleInsert) }
         let statement = componentSampleInsert!
         try statement.bind(componentID, at: 1)
@@ -203,6 +212,7 @@ final class HistoryStore {
         try statement.bind(allocatedBytes, at: 4)
         if let allocations { try statement.bind(allocations, at: 5) } else { try statement.bindNull(at: 5) }
         if let deallocations { try statement.bind(deallocations, at: 6) } else { try statement.bindNull(at: 6) }
+        if let events { try statement.bind(events, at: 7) } else { try statement.bindNull(at: 7) }
         _ = try statement.step()
         try statement.reset()
     }

@@ -20,37 +20,45 @@ struct BaselineController<Context: RequestContext> {
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> BaselineResponse {
-        let source = try QueryParameters(request, allowed: ["source"]).source(default: resources.configuration.defaultSource)
+        let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         return try await resources.database.read { [resources] reader in
+            let source = try resources.resolveSource(requested, reader: reader)
             try resources.requireSource(source, reader: reader)
             return BaselineResponse(source: source, baseline: try reader.baseline(source: source).map(BaselineResponse.Baseline.init))
         }
     }
 
     /// Sets the baseline now: to `usage_bytes` or `usage_mb` from the body,
-    /// else to the source's latest stored usage (which needs a known source).
+    /// else to the source's newest stored sample (which needs a known source;
+    /// `sample_ts_ms` then says which sample it was).
     @Sendable func set(_ request: Request, context: Context) async throws -> BaselineResponse {
-        let source = try QueryParameters(request, allowed: ["source"]).source(default: resources.configuration.defaultSource)
+        let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         let body = try await request.body.collect(upTo: resources.configuration.maxBodyBytes)
         let usageBytes = try BaselineRequest.usageBytes(from: Data(body.readableBytesView))
         let now = resources.nowMs()
-        let known = try await resources.database.read { reader in try reader.sources() }
+        let (source, known) = try await resources.database.read { [resources] reader in
+            (try resources.resolveSource(requested, reader: reader), try reader.sources())
+        }
         if usageBytes == nil && !known.contains(source) {
             var error = APIError.unknownSource(source, known: known)
             error.message += "; to set the baseline of a new source, give {\"usage_bytes\": N} or {\"usage_mb\": N}"
             throw error
         }
-        let stored = try await resources.database.write { writer in
-            try writer.setBaseline(source: source, usageBytes: usageBytes, tsMs: now)
+        let (stored, sampleMs) = try await resources.database.write { writer in
+            (try writer.setBaseline(source: source, usageBytes: usageBytes, tsMs: now), writer.lastBaselineSampleMs)
         }
         context.logger.info("baseline set", metadata: ["source": "\(source)", "baseline.usage_bytes": "\(stored.usageBytes)"])
-        return BaselineResponse(source: source, baseline: BaselineResponse.Baseline(stored))
+        var response = BaselineResponse(source: source, baseline: BaselineResponse.Baseline(stored))
+        response.baseline?.sampleTsMs = sampleMs
+        return response
     }
 
     @Sendable func clear(_ request: Request, context: Context) async throws -> BaselineClearedResponse {
-        let source = try QueryParameters(request, allowed: ["source"]).source(default: resources.configuration.defaultSource)
+        let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         let now = resources.nowMs()
-        let known = try await resources.database.read { reader in try reader.sources() }
+        let (source, known) = try await resources.database.read { [resources] reader in
+            (try resources.resolveSource(requested, reader: reader), try reader.sources())
+        }
         guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
         let cleared = try await resources.database.write { writer in try writer.clearBaseline(source: source, tsMs: now) }
         if cleared { context.logger.info("baseline cleared", metadata: ["source": "\(source)"]) }
@@ -121,6 +129,8 @@ struct BaselineResponse: ResponseEncodable, Sendable {
         var usageBytes: Int64
         var usageMB: Int
         var componentBytes: [String: Int64]
+        /// When set without a usage: the time of the sample it was taken from.
+        var sampleTsMs: Int64?
 
         init(_ stored: StoredBaseline) {
             tsMs = stored.tsMs
@@ -134,6 +144,7 @@ struct BaselineResponse: ResponseEncodable, Sendable {
             case usageBytes = "usage_bytes"
             case usageMB = "usage_mb"
             case componentBytes = "component_bytes"
+            case sampleTsMs = "sample_ts_ms"
         }
     }
 

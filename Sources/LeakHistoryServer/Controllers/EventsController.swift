@@ -52,17 +52,17 @@ struct EventsController<Context: RequestContext> {
                 // policy at most hourly. The events are committed already, so a failed
                 // prune does not fail the request; the next one tries again.
                 _ = try? writer.pruneIfDue(nowMs: now)
-                return .stored(result.stored)
+                return .stored(result.stored, alreadyStored: result.alreadyStored)
             } catch let error as InputError {
                 return .refused([error])
             }
         }
         switch outcome {
-        case .stored(let count):
+        case .stored(let count, let alreadyStored):
             let elapsed = started.duration(to: .now)
             metrics.recordIngest(stored: count, seconds: Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) * 1e-18)
             context.logger.debug("stored events", metadata: ["events.stored": "\(count)", "events.source": "\(source)"])
-            return StoredResponse(stored: count)
+            return StoredResponse(stored: count, alreadyStored: alreadyStored)
         case .empty:
             metrics.recordRejectedIngest()
             throw APIError(.badRequest, "body: no events; send NDJSON (one JSON object per line) or a JSON array")
@@ -79,13 +79,20 @@ struct EventsController<Context: RequestContext> {
     }
 
     private enum IngestOutcome: Sendable {
-        case stored(Int)
+        case stored(Int, alreadyStored: Int)
         case empty
         case refused([InputError])
     }
 }
 
-/// `{"stored": N}`: how many events a POST committed.
+/// `{"stored": N, "already_stored": M}`: how many events a POST committed,
+/// and how many it carried that were stored before (a retried request).
 struct StoredResponse: ResponseEncodable, Sendable {
     var stored: Int
+    var alreadyStored: Int = 0
+
+    enum CodingKeys: String, CodingKey {
+        case stored
+        case alreadyStored = "already_stored"
+    }
 }

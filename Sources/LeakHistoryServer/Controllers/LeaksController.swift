@@ -2,78 +2,109 @@ import Foundation
 import Hummingbird
 import LeakHistory
 
-/// `GET /api/v1/memory/leaks` (the seed's report for a window of the history)
-/// and `GET /api/v1/memory/sources` (what there is to report on).
+/// `GET /api/v1/memory/leaks` (the seed's report for a window of the history),
+/// `GET /api/v1/memory/overview` (every source's report, worst first),
+/// `GET /api/v1/memory/sources` and `GET /api/v1/memory/runs` (what there is
+/// to report on).
 struct LeaksController<Context: RequestContext> {
     let resources: ServerResources
 
     func addRoutes(to routes: RouteTable<Context>) {
         routes.get("/api/v1/memory/leaks", use: leaks)
+        routes.get("/api/v1/memory/overview", use: overview)
         routes.get("/api/v1/memory/sources", use: sources)
+        routes.get("/api/v1/memory/runs", use: runs)
     }
 
-    /// The report over `since` or `from`/`to` (default: the detector's
-    /// `time_window_secs`, 10 minutes, before now) for `source`.
+    /// The default window: the detector's `time_window_secs` (10 minutes).
+    private var defaultSpanMs: Int64 { Int64(resources.configuration.detection.timeWindowSecs) * 1000 }
+
+    /// The report over `since` or `from`/`to`, else the default window (the
+    /// last 10 minutes, or the newest run when shorter), for `source` (else
+    /// the default source, or the only one).
     @Sendable func leaks(_ request: Request, context: Context) async throws -> LeakReport {
         let query = try QueryParameters(request, allowed: ["since", "from", "to", "source"])
         let now = resources.nowMs()
         let config = resources.configuration.detection
-        let window = try query.window(defaultSpanMs: Int64(config.timeWindowSecs) * 1000, nowMs: now)
-        let source = try query.source(default: resources.configuration.defaultSource)
+        let window = try query.requestedWindow(nowMs: now)
+        let requested = try query.optionalSource()
+        let span = defaultSpanMs
         return try await resources.database.read { [resources] reader in
+            let source = try resources.resolveSource(requested, reader: reader)
             try resources.requireSource(source, reader: reader)
-            return try reader.report(source: source, window: window, config: config, nowMs: now)
+            return try reader.report(source: source, window: window, defaultSpanMs: span, config: config, nowMs: now, cliHints: false)
         }
+    }
+
+    /// Every source's report, worst first (leaking, then severity, then slope).
+    @Sendable func overview(_ request: Request, context: Context) async throws -> OverviewResponse {
+        let query = try QueryParameters(request, allowed: ["since", "from", "to"])
+        let now = resources.nowMs()
+        let config = resources.configuration.detection
+        let window = try query.requestedWindow(nowMs: now)
+        let span = defaultSpanMs
+        return OverviewResponse(reports: try await resources.database.read { reader in
+            try reader.overview(window: window, defaultSpanMs: span, config: config, nowMs: now, cliHints: false)
+        })
     }
 
     @Sendable func sources(_ request: Request, context: Context) async throws -> SourcesResponse {
         _ = try QueryParameters(request, allowed: [])
         let defaultSource = resources.configuration.defaultSource
+        let now = resources.nowMs()
+        let config = resources.configuration.detection
+        let span = defaultSpanMs
         return try await resources.database.read { reader in
-            let sources = try reader.sources().map { name in
-                let runs = try reader.runs(source: name)
-                let components = try reader.components(source: name).map {
-                    SourcesResponse.Component(name: $0.name, kind: $0.kind == .counted ? "counted" : "gauge")
-                }
-                return SourcesResponse.Source(
-                    name: name, runs: runs.count, components: components,
-                    latestRunStartedMs: runs.last?.startedMs, running: runs.last.map { $0.endedMs == nil } ?? false)
-            }
-            return SourcesResponse(defaultSource: defaultSource, sources: sources)
+            SourcesResponse(defaultSource: defaultSource, sources: try reader.sourceListings(defaultSpanMs: span, config: config, nowMs: now))
         }
+    }
+
+    /// The runs of `source`, or of every source, oldest first within each.
+    @Sendable func runs(_ request: Request, context: Context) async throws -> RunsResponse {
+        let source = try QueryParameters(request, allowed: ["source"]).optionalSource()
+        return try await resources.database.read { [resources] reader in
+            let summaries: [SourceSummary]
+            if let source {
+                try resources.requireSource(source, reader: reader)
+                summaries = [try reader.sourceSummary(source)]
+            } else {
+                summaries = try reader.sourceSummaries()
+            }
+            return RunsResponse(runs: summaries.flatMap { s in s.runs.map { SourcedRun(source: s.name, run: $0) } })
+        }
+    }
+}
+
+extension QueryParameters {
+    /// The window asked for, `nil` when the request names none.
+    func requestedWindow(nowMs: Int64) throws -> TimeWindow? {
+        guard self["since"] != nil || self["from"] != nil || self["to"] != nil else { return nil }
+        return try window(defaultSpanMs: 0, nowMs: nowMs)
+    }
+}
+
+/// Every source's report, worst first.
+struct OverviewResponse: ResponseEncodable, Sendable {
+    var reports: [LeakReport]
+
+    func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(reports)
     }
 }
 
 /// The sources a database holds, for pickers and scripts.
 struct SourcesResponse: ResponseEncodable, Sendable {
-    struct Component: Encodable, Sendable {
-        var name: String
-        /// `counted` (allocations and deallocations) or `gauge` (sampled held bytes).
-        var kind: String
-    }
-
-    struct Source: Encodable, Sendable {
-        var name: String
-        var runs: Int
-        var components: [Component]
-        var latestRunStartedMs: Int64?
-        /// Its latest run has not been closed (still recording, or it ended without closing).
-        var running: Bool
-
-        enum CodingKeys: String, CodingKey {
-            case name
-            case runs
-            case components
-            case latestRunStartedMs = "latest_run_started_ms"
-            case running
-        }
-    }
-
     var defaultSource: String
-    var sources: [Source]
+    var sources: [SourceListing]
 
     enum CodingKeys: String, CodingKey {
         case defaultSource = "default_source"
         case sources
     }
+}
+
+/// The runs of one source or of all, each with its source's name.
+struct RunsResponse: ResponseEncodable, Sendable {
+    var runs: [SourcedRun]
 }

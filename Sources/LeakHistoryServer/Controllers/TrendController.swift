@@ -14,7 +14,7 @@ import LeakHistory
 struct TrendController<Context: RequestContext> {
     let resources: ServerResources
 
-    /// The default window: the last day.
+    /// The default window: the last day, or the source's newest run when that is shorter.
     static var defaultSpanMs: Int64 { 86_400_000 }
 
     func addRoutes(to routes: RouteTable<Context>) {
@@ -24,34 +24,26 @@ struct TrendController<Context: RequestContext> {
     @Sendable func trend(_ request: Request, context: Context) async throws -> TrendSeries {
         let query = try QueryParameters(request, allowed: ["since", "from", "to", "source", "bucket", "component"])
         let now = resources.nowMs()
-        let window = try query.window(defaultSpanMs: Self.defaultSpanMs, nowMs: now)
-        let source = try query.source(default: resources.configuration.defaultSource)
+        let requestedWindow = try query.requestedWindow(nowMs: now)
+        let requested = try query.optionalSource()
         let bucketMs = try query.value("bucket").map { try DurationText.milliseconds($0, field: "bucket") }
-            ?? Self.automaticBucketMs(spanMs: window.spanMs)
         let component = try query.value("component")
         if let component { try InputRules.validateName(component, field: "component") }
         let config = resources.configuration.detection
         return try await resources.database.read { [resources] reader in
+            let source = try resources.resolveSource(requested, reader: reader)
             try resources.requireSource(source, reader: reader)
             if let component, !(try reader.components(source: source).contains { $0.name == component }) {
                 throw APIError(.notFound, "component: source '\(source)' has no component '\(component)'")
             }
-            return try reader.trend(source: source, component: component, window: window, bucketMs: bucketMs,
-                                    config: config, nowMs: now)
+            let window = try requestedWindow ?? reader.sourceSummary(source).defaultWindow(spanMs: Self.defaultSpanMs, nowMs: now)
+            return try reader.trend(source: source, component: component, window: window,
+                                    bucketMs: bucketMs ?? Self.automaticBucketMs(spanMs: window.spanMs), config: config, nowMs: now)
         }
     }
 
     /// The smallest round bucket that cuts `spanMs` into at most about 240 buckets.
     static func automaticBucketMs(spanMs: Int64, target: Int64 = 240) -> Int64 {
-        let wanted = max(1000, spanMs / target)
-        return roundBucketsMs.first { $0 >= wanted } ?? max(wanted, roundBucketsMs.last!)
+        TrendBuckets.automaticMs(spanMs: spanMs, target: target)
     }
 }
-
-/// Bucket sizes a person reads at a glance; whole minutes and hours come from the rollups.
-private let roundBucketsMs: [Int64] = [
-    1, 2, 5, 10, 15, 30,                                    // seconds
-    60, 120, 300, 600, 900, 1800,                          // minutes
-    3600, 7200, 10_800, 21_600, 43_200,                    // hours
-    86_400, 172_800, 604_800,                              // days
-].map { $0 * 1000 }

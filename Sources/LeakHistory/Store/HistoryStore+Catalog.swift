@@ -1,0 +1,67 @@
+import SQLiteStore
+
+/// What a source holds, run by run, and the lookups that let an ingest
+/// recognise rows it already stored.
+extension HistoryStore {
+    /// Sample counts and first/last times of each run of a source, by run id.
+    func runSampleStats(sourceID: Int64) throws -> [Int64: (snapshots: Int, componentSamples: Int, firstMs: Int64, lastMs: Int64)] {
+        var stats: [Int64: (snapshots: Int, componentSamples: Int, firstMs: Int64, lastMs: Int64)] = [:]
+        try db.cachedStatement(sql: Queries.runSnapshotStats).forEachRow([sourceID]) {
+            stats[$0.int64(0)] = (snapshots: $0.int(1), componentSamples: 0, firstMs: $0.int64(2), lastMs: $0.int64(3))
+        }
+        try db.cachedStatement(sql: Queries.runComponentSampleStats).forEachRow([sourceID]) { row in
+            let run = row.int64(0), first = row.int64(2), last = row.int64(3)
+            if var entry = stats[run] {
+                entry.componentSamples = row.int(1)
+                entry.firstMs = min(entry.firstMs, first)
+                entry.lastMs = max(entry.lastMs, last)
+                stats[run] = entry
+            } else {
+                stats[run] = (snapshots: 0, componentSamples: row.int(1), firstMs: first, lastMs: last)
+            }
+        }
+        return stats
+    }
+
+    func deleteSource(sourceID: Int64) throws {
+        try db.cachedStatement(sql: Queries.sourceDelete).execute([sourceID])
+        forgetCachedIDs()
+    }
+
+    func renameSource(sourceID: Int64, to name: String) throws {
+        try db.cachedStatement(sql: Queries.sourceRename).execute([sourceID, name])
+        forgetCachedIDs()
+    }
+
+    /// The snapshot stored at exactly `tsMs`.
+    func snapshot(sourceID: Int64, atMs tsMs: Int64) throws -> StoredSnapshot? {
+        try db.cachedStatement(sql: Queries.snapshotAt).fetchOne([sourceID, tsMs]) {
+            StoredSnapshot(tsMs: tsMs, runID: $0.int64(0), usageBytes: $0.int64(1))
+        }
+    }
+
+    func newestSnapshotMs(sourceID: Int64) throws -> Int64? {
+        try db.cachedStatement(sql: Queries.snapshotNewestTs).fetchOne([sourceID]) { $0.optionalInt64(0) } ?? nil
+    }
+
+    /// A component's sample stored at exactly `tsMs`, with how many counted events it sums up.
+    func componentSample(componentID: Int64, atMs tsMs: Int64) throws -> (sample: StoredComponentSample, events: Int64?)? {
+        try db.cachedStatement(sql: Queries.componentSampleAt).fetchOne([componentID, tsMs]) {
+            (StoredComponentSample(tsMs: tsMs, runID: $0.int64(0), allocatedBytes: $0.int64(1),
+                                   allocations: $0.optionalInt64(2), deallocations: $0.optionalInt64(3)),
+             $0.optionalInt64(4))
+        }
+    }
+
+    func newestComponentSampleMs(componentID: Int64) throws -> Int64? {
+        try db.cachedStatement(sql: Queries.componentSampleNewestTs).fetchOne([componentID]) { $0.optionalInt64(0) } ?? nil
+    }
+
+    func hasBaseline(sourceID: Int64, atMs tsMs: Int64) throws -> Bool {
+        try db.cachedStatement(sql: Queries.baselineAt).fetchOne([sourceID, tsMs]) { $0.int64(0) } != nil
+    }
+
+    func run(sourceID: Int64, startedAtMs tsMs: Int64) throws -> Int64? {
+        try db.cachedStatement(sql: Queries.runStartedAt).fetchOne([sourceID, tsMs]) { $0.int64(0) }
+    }
+}
