@@ -20,6 +20,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON (the seed's shape plus LeakHistory's fields).")
     var json = false
 
+    @Flag(help: "Exit with status 3 when the window's verdict is leaking (for CI).")
+    var failOnLeak = false
+
     func run() throws {
         let now = nowMs()
         let (report, window) = try failing {
@@ -34,5 +37,6 @@ struct ReportCommand: ParsableCommand {
             let title = "Source '\(source)', \(TimestampText.iso(window.fromMs)) → \(TimestampText.iso(window.toMs))"
             print(ReportText.forStandardOutput.render(report, title: title), terminator: "")
         }
+        if failOnLeak && report.hasLeaks { throw ExitCode(3) }
     }
 }

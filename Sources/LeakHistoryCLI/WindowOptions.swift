@@ -42,7 +42,14 @@ struct DetectionOptions: ParsableArguments {
     func config() throws -> LeakDetectionConfig {
         var config = LeakDetectionConfig(growthThreshold: growthThreshold)
         if let warmup { config.warmupSecs = UInt64(try DurationText.milliseconds(warmup, field: "warmup") / 1000) }
-        if let memoryLimitMb { config.memoryLimitBytes = memoryLimitMb * ByteSize.bytesPerMB }
+        if let memoryLimitMb {
+            let (bytes, overflow) = memoryLimitMb.multipliedReportingOverflow(by: ByteSize.bytesPerMB)
+            guard !overflow else { throw ValidationError("--memory-limit-mb \(memoryLimitMb) is too large.") }
+            config.memoryLimitBytes = bytes
+        }
+        guard growthFloorMb.isFinite, growthFloorMb >= 0, growthFloorMb < 1e9 else {
+            throw ValidationError("--growth-floor-mb must be between 0 and 1e9.")
+        }
         config.growthFloorBytes = Int64(growthFloorMb * Double(ByteSize.bytesPerMB))
         try config.validate()
         return config

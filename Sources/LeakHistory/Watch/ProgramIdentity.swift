@@ -52,7 +52,7 @@ public struct ProgramIdentity: Sendable, Equatable {
     /// The gauge component of this program in a process tree: `proc:python3 leaky.py`, `proc:redis-server`.
     public var componentName: String {
         let label = script.map { "\(program) \($0)" } ?? program
-        return MemorySampler.cleanedName("proc:" + label, fallback: "proc:?")
+        return "proc:" + MemorySampler.cleanedName(label, fallback: "?")
     }
 
     /// Interpreters, by the file name less any version digits (`python3.12` → `python`).
