@@ -137,7 +137,7 @@ struct WatchCommand: ParsableCommand {
         }
         if let duration { _ = try Self.seconds(duration, option: "--duration") }
         guard try Self.seconds(grace, option: "--grace") <= 3600 else { throw ValidationError("--grace must be at most 1h.") }
-        guard try Self.seconds(pssInterval, option: "--pss-interval") <= 86_400 else {
+        guard try Self.pssIntervalSecs(pssInterval) <= 86_400 else {
             throw ValidationError("--pss-interval must be at most 24h.")
         }
         guard pssRssChange.isFinite, pssRssChange >= 0, pssRssChange <= 100 else {
@@ -166,7 +166,7 @@ struct WatchCommand: ParsableCommand {
     }
 
     private var pssSchedule: PSSSchedule {
-        PSSSchedule(maxAgeSecs: (try? Self.seconds(pssInterval, option: "--pss-interval")) ?? 10,
+        PSSSchedule(maxAgeSecs: (try? Self.pssIntervalSecs(pssInterval)) ?? 10,
                     rssChangeFraction: pssRssChange / 100)
     }
 
@@ -419,6 +419,11 @@ struct WatchCommand: ParsableCommand {
         return lines
     }
 
+    /// `--pss-interval`: a duration, or 0 (`0`, `0s`, `0ms`) for every sample.
+    static func pssIntervalSecs(_ text: String) throws -> Double {
+        ["0", "0s", "0ms"].contains(text) ? 0 : try seconds(text, option: "--pss-interval")
+    }
+
     /// Seconds in a duration option (`250ms`, `1s`, `2m`, a bare number is seconds).
     static func seconds(_ text: String, option: String) throws -> Double {
         do {
@@ -459,7 +464,6 @@ struct WatchCommand: ParsableCommand {
 enum WatchInterrupts {
     private static let signalNumber = Atomic<Int32>(0)
     private static let signalCount = Atomic<Int>(0)
-    private static let sentByTerminal = Atomic<Bool>(false)
     private static let wakeDescriptor = Atomic<Int32>(-1)
 
     /// The first signal caught, if any.
@@ -475,15 +479,12 @@ enum WatchInterrupts {
         // Touch every static first: their lazy initialisation is not signal-safe.
         signalNumber.store(0, ordering: .releasing)
         signalCount.store(0, ordering: .releasing)
-        sentByTerminal.store(false, ordering: .releasing)
         wakeDescriptor.store(wakeup.signalSafeFileDescriptor, ordering: .releasing)
         var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = { signal, info, _ in
-            if WatchInterrupts.signalNumber.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged {
-                // The terminal sends Ctrl-C to the whole foreground process group:
-                // a child in ours already has it.
-                WatchInterrupts.sentByTerminal.store((info?.pointee.si_code ?? 0) == SI_KERNEL, ordering: .releasing)
-            }
+        action.__sigaction_handler.sa_sigaction = { signal, _, _ in
+            // The first signal is the one passed on to the command's tree (in a process group of its own,
+            // which Ctrl-C at the terminal does not reach).
+            _ = WatchInterrupts.signalNumber.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing)
             WatchInterrupts.signalCount.wrappingAdd(1, ordering: .acquiringAndReleasing)
             var byte: UInt8 = 1
             _ = write(WatchInterrupts.wakeDescriptor.load(ordering: .acquiring), &byte, 1)
@@ -508,12 +509,6 @@ enum WatchInterrupts {
             if current.sa_flags & SA_SIGINFO != 0 { Glibc.signal(signal, SIG_DFL) }
         }
         wakeDescriptor.store(-1, ordering: .releasing)
-    }
-
-    /// Whether the caught signal must be passed on to `child`: not when the
-    /// terminal already delivered it to the process group the child is in.
-    static func shouldForward(to child: ChildProcess) -> Bool {
-        !(sentByTerminal.load(ordering: .acquiring) && getpgid(child.pid) == getpgrp())
     }
 }
 

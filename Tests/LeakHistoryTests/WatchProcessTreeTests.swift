@@ -125,6 +125,24 @@ import Testing
         #expect(last.usageBytes < 20 << 20, "the shell alone, not its 40 MB child: \(last.usageBytes)")
     }
 
+    @Test func aWatcherAttachedToItsOwnAncestorDoesNotSampleItself() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let programs = try PythonPrograms(in: dir.url.path)
+        // This test process is a descendant of its parent, and so is the shell it starts.
+        let (members, shell) = try await offThePool {
+            let shell = try ChildProcess.spawn(programs.shellTree([programs.steady(mb: 5, seconds: 30)]), ownProcessGroup: false)
+            let tree = ProcessTree(root: getppid())
+            defer { _ = ProcessTreeStopper.stop(shell, tree: ProcessTree(root: shell.pid), firstSignal: SIGTERM, graceSecs: 2) }
+            #expect(programs.waitForPrograms(1))
+            return (tree.scan(), shell.pid)
+        }
+        #expect(!members.contains(getpid()))
+        #expect(members.first == getppid())
+        #expect(members.contains(shell), "the watcher's own children are still in the tree")
+        #expect(programs.survivors().isEmpty)
+    }
+
     /// The PSS and RSS of `root` and its descendants, read by the test from `/proc`.
     static func independentSum(tree root: Int32) -> (pss: Int64, rss: Int64) {
         var parents: [Int32: Int32] = [:]

@@ -93,6 +93,8 @@ public final class ProcessTree {
     /// `/proc/PID/stat` reads so far (to check the scans stay cheap).
     public private(set) var statReads = 0
 
+    private let me = getpid()
+
     public init(root: Int32, adopter: Int32? = nil) {
         self.root = root
         self.adopter = adopter
@@ -135,7 +137,8 @@ public final class ProcessTree {
         for pid in fresh.keys.sorted() { _ = joins(pid, depth: 0) }
         known = next
 
-        var members = next.filter { $0.value.isMember && !$0.value.isZombie }.map(\.key).sorted()
+        // The watcher never samples itself: it is in the tree of any ancestor it is attached to.
+        var members = next.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
         if let index = members.firstIndex(of: root), index > 0 {
             members.remove(at: index)
             members.insert(root, at: 0)
