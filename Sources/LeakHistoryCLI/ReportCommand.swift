@@ -28,6 +28,9 @@ struct ReportCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON (the seed's shape plus LeakHistory's fields; an array for the overview).")
     var json = false
 
+    @Flag(help: "Exit with status 3 when the window's verdict is leaking (for CI).")
+    var failOnLeak = false
+
     func run() throws {
         let now = nowMs()
         let reports = try failing { () throws -> [LeakReport] in
@@ -54,6 +57,7 @@ struct ReportCommand: ParsableCommand {
             let title = "Source '\(report.source ?? "")', \(Self.windowText(report))"
             print(ReportText.forStandardOutput.render(report, title: title), terminator: "")
         }
+        if failOnLeak && report.hasLeaks { throw ExitCode(3) }
     }
 
     static func windowText(_ report: LeakReport) -> String {

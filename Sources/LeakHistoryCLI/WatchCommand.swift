@@ -21,19 +21,32 @@ struct WatchCommand: ParsableCommand {
             leak-history watch [<options>] --cgroup <path> [-- <command> [<argument> ...]]
             """,
         discussion: """
-            Each sample records the total (VmRSS from /proc/PID/status, or memory.current \
-            with --cgroup) as a usage snapshot and its parts as gauge components: rss_anon, \
-            rss_file, rss_shmem and swap from /proc/PID/status, and pss from \
-            /proc/PID/smaps_rollup where it is readable; with --cgroup, anon, file, kernel, \
-            sock and shmem from memory.stat. Each watched process is a source (named after \
-            its command unless --source says otherwise) and each watch starts a new run of it; \
-            a process that exits ends its run.
+            A command or --pid is watched with all its descendants, found again in /proc at \
+            every sample. The usage snapshot is the tree's total: the sum of each process's \
+            PSS (/proc/PID/smaps_rollup, so pages shared between the processes count once) \
+            where it is readable, of its RSS where not; the report says which. Gauge \
+            components: rss_anon, rss_file, rss_shmem, swap and pss, summed over the tree, \
+            and once the tree holds two programs, one per program (proc:python3 worker.py, \
+            the sum of its processes). --no-children watches the top process alone, with \
+            VmRSS as the total. With --cgroup: memory.current, and anon, file, kernel, sock \
+            and shmem from memory.stat.
 
-            With a command, leak-history starts it, watches it until it exits, and exits with \
-            its status (128 + N when signal N killed it). If --duration ends the watch first, \
-            the command is stopped (SIGTERM, then SIGKILL after 5 s) and the exit status is \
-            124, as with timeout(1). Ctrl-C stops the watch and reaches the command too; \
-            the report is printed once it has exited.
+            Each watched process is a source and each watch starts a new run of it. The \
+            default name is the program's, or for an interpreter (python3, node, ruby, java, \
+            a shell …) the file name of the script or module it runs: `python3 leaky.py` and \
+            a later `--pid` of that same process are both `leaky.py`; `redis-server \
+            /etc/redis.conf` is `redis-server`. --source overrides it.
+
+            With a command, leak-history starts it in a process group of its own, watches \
+            it until it and its descendants have exited, and exits with its status (128 + N \
+            when signal N killed it). --duration, Ctrl-C, SIGTERM and a closed standard \
+            output stop the whole tree: the signal (SIGTERM for --duration and a closed \
+            output), SIGTERM a second later, SIGKILL after --grace (Ctrl-C twice: at once). \
+            The exit status is then 124 for --duration (as timeout(1)), 141 (128 + SIGPIPE) \
+            for a closed output, the command's own for a signal. When standard output is \
+            gone the report goes to standard error. --fail-on-leak: exit status 3 when the \
+            final verdict of any watched source is leaking, whatever the command's status; \
+            a watch that --duration ended then exits 0 when nothing leaks.
 
             The report covers the whole watch (up to its newest 50,000 samples). A part is a \
             leak candidate only when its own trend rises, so a steady sawtooth is not flagged. \
@@ -68,8 +81,27 @@ struct WatchCommand: ParsableCommand {
     @Flag(help: "Print the report as JSON instead of text (an array when several processes are watched).")
     var json = false
 
-    @Flag(help: "Do not read /proc/PID/smaps_rollup: no pss component. Reading it walks every mapping of the process under its memory-map lock, which costs a very large process time at short intervals.")
+    @Flag(help: "Do not read /proc/PID/smaps_rollup: no pss component, and RSS totals. Reading it walks every mapping of the process under its memory-map lock, which costs a very large process time at short intervals.")
     var noPss = false
+
+    @Option(help: ArgumentHelp(
+        "Read PSS (smaps_rollup) of each process at most this often, sooner when its RSS moved by more than --pss-rss-change; in between, PSS follows RSS (0: at every sample).",
+        valueName: "duration"))
+    var pssInterval = "10s"
+
+    @Option(help: ArgumentHelp("The RSS change, in percent, that makes a PSS read due before --pss-interval.", valueName: "percent"))
+    var pssRssChange: Double = 1
+
+    @Flag(help: "Watch the process alone, not its descendants.")
+    var noChildren = false
+
+    @Option(help: ArgumentHelp("How long a stopped command's processes get after SIGTERM before SIGKILL.", valueName: "duration"))
+    var grace = "5s"
+
+    @Flag(help: "Exit with status 3 when the final verdict is leaking (for CI soak tests).")
+    var failOnLeak = false
+
+    @OptionGroup(title: "Detection") var detection: DetectionOptions
 
     @Argument(parsing: .postTerminator, help: ArgumentHelp(
         "The command to start and watch, after --.", valueName: "command"))
@@ -104,21 +136,60 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--interval must be between 10ms and 1h.")
         }
         if let duration { _ = try Self.seconds(duration, option: "--duration") }
+        guard try Self.seconds(grace, option: "--grace") <= 3600 else { throw ValidationError("--grace must be at most 1h.") }
+        guard try Self.pssIntervalSecs(pssInterval) <= 86_400 else {
+            throw ValidationError("--pss-interval must be at most 24h.")
+        }
+        guard pssRssChange.isFinite, pssRssChange >= 0, pssRssChange <= 100 else {
+            throw ValidationError("--pss-rss-change must be a percentage between 0 and 100.")
+        }
+        if noChildren && cgroup != nil {
+            throw ValidationError("--no-children applies to processes; --cgroup samples the whole cgroup.")
+        }
+        _ = try watchConfig(intervalSecs: 1, durationSecs: nil)
+    }
+
+    /// The watch's detection settings: a window for the whole watch, with the
+    /// thresholds, warm-up and limit given on the command line.
+    private func watchConfig(intervalSecs: Double, durationSecs: Double?) throws -> LeakDetectionConfig {
+        let given: LeakDetectionConfig
+        do { given = try detection.config() } catch let error as ValidationError { throw error } catch {
+            throw ValidationError("\(error)")
+        }
+        var config = LeakDetectionConfig.forWatch(intervalSecs: intervalSecs, durationSecs: durationSecs)
+        config.growthThreshold = given.growthThreshold
+        config.warmupSecs = given.warmupSecs
+        config.memoryLimitBytes = given.memoryLimitBytes
+        config.growthFloorBytes = given.growthFloorBytes
+        try config.validate()
+        return config
+    }
+
+    private var pssSchedule: PSSSchedule {
+        PSSSchedule(maxAgeSecs: (try? Self.pssIntervalSecs(pssInterval)) ?? 10,
+                    rssChangeFraction: pssRssChange / 100)
     }
 
     func run() throws {
         let intervalSecs = try Self.seconds(interval, option: "--interval")
         let durationSecs = try duration.map { try Self.seconds($0, option: "--duration") }
-        let config = LeakDetectionConfig.forWatch(intervalSecs: intervalSecs, durationSecs: durationSecs)
-        let wakeup = try WatchWakeup()
+        let config = try watchConfig(intervalSecs: intervalSecs, durationSecs: durationSecs)
+        // A closed standard output must be an EPIPE to notice, not a SIGPIPE that kills the watch.
+        signal(SIGPIPE, SIG_IGN)
+        let wakeup = try WatchWakeup(hangupDescriptor: STDOUT_FILENO)
         WatchInterrupts.install(waking: wakeup)
         // The handler writes to the wakeup's pipe: it must be gone before the pipe is closed.
         defer { WatchInterrupts.restore(); withExtendedLifetime(wakeup) {} }
 
         var child: ChildProcess?
+        var stopTree: ProcessTree?
         if !command.isEmpty {
+            // Orphans of the command are re-parented to leak-history, so they stay in the tree.
+            ProcessTreeStopper.becomeSubreaper()
             do {
-                child = try ChildProcess.spawn(command, onExit: { wakeup.wake() })
+                let started = try ChildProcess.spawn(command, onExit: { wakeup.wake() })
+                child = started
+                stopTree = ProcessTree(root: started.pid, adopter: getpid())
             } catch {
                 printError("leak-history: \(error)")
                 throw ExitCode(error.shellExitStatus ?? 1)
@@ -128,66 +199,117 @@ struct WatchCommand: ParsableCommand {
         do {
             samplers = try makeSamplers(child: child, config: config)
         } catch {
-            if let child {
-                if let status = child.waitForExit(timeoutSecs: 0.5) {
+            if let child, let stopTree {
+                if let status = child.waitForExit(timeoutSecs: 0.5), stopTree.scan().isEmpty {
                     printError("leak-history: '\(command[0])' \(status) before it could be sampled")
                     throw ExitCode(status.shellStatus)
                 }
-                _ = child.terminate()
+                _ = ProcessTreeStopper.stop(child, tree: stopTree, firstSignal: SIGTERM, graceSecs: graceSecs)
             }
             printError("leak-history: \(error)")
             throw ExitCode.failure
         }
 
         let display = ProgressDisplay(intervalSecs: intervalSecs)
+        // A tree's watch ends when the whole tree has exited; the top process alone or a cgroup, with the command.
+        let watchesTree = child != nil && cgroup == nil && !noChildren
         let session = WatchSession(samplers: samplers, intervalSecs: intervalSecs, durationSecs: durationSecs,
-                                   wakeup: wakeup, command: child)
+                                   wakeup: wakeup, command: watchesTree ? nil : child)
         session.statusIntervalSecs = display.statusIntervalSecs
-        let targets = samplers.map { "\($0.source) (\($0.targetLabel))" }.joined(separator: ", ")
+        let targets = samplers.map { "\($0.source) (\($0.targetLabel)\(noChildren || cgroup != nil ? "" : " and descendants"))" }
+            .joined(separator: ", ")
         display.note("watching \(targets) every \(Self.text(seconds: intervalSecs))"
             + (durationSecs.map { " for \(Self.text(seconds: $0))" } ?? "") + "; Ctrl-C stops")
-        let reason = session.run(isInterrupted: { WatchInterrupts.received != nil }, onStatus: display.show)
+        let reason = session.run(isInterrupted: { WatchInterrupts.received != nil || wakeup.hasHungUp },
+                                 onStatus: display.show)
         display.finish()
+        let outputGone = wakeup.hasHungUp
+        let stop: StopCause = switch reason {
+        case .interrupted: WatchInterrupts.received.map(StopCause.signal) ?? (outputGone ? .outputClosed : .signal(SIGTERM))
+        case .durationElapsed: .duration
+        case .commandExited, .targetsEnded: .ended
+        }
 
         // The runs end when the watch stops, whatever the command does next.
         var failed = !session.failures.isEmpty
         do {
-            try session.endAll(reason: Self.endReason(reason))
+            try session.endAll(reason: stop.endReason(outputGone: outputGone))
         } catch {
             printError("leak-history: could not finish recording in \(database.path): \(error)")
             failed = true
         }
         var exitStatus: ExitStatus?
         var stoppedByWatch = false
-        if let child {
-            (exitStatus, stoppedByWatch) = settle(child, after: reason, display: display)
+        if let child, let stopTree {
+            (exitStatus, stoppedByWatch) = settle(child, tree: stopTree, cause: stop, display: display)
         }
 
-        try printReports(samplers, intervalSecs: intervalSecs, elapsedSecs: session.elapsedSecs)
+        let out = outputGone ? ReportOutput.standardError : .standardOutput
+        let reports = samplers.map { $0.report() }
+        try printReports(samplers, reports: reports, intervalSecs: intervalSecs, elapsedSecs: session.elapsedSecs, to: out)
         for failure in session.failures {
             printError("leak-history: stopped watching '\(failure.source)': \(failure.error)")
         }
+        if failOnLeak && reports.contains(where: \.hasLeaks) {
+            printError("leak-history: --fail-on-leak: \(reports.filter(\.hasLeaks).count == reports.count && reports.count == 1 ? "the verdict is" : "a verdict is") leaking (exit status 3)")
+            throw ExitCode(3)
+        }
         if let exitStatus {
-            throw ExitCode(stoppedByWatch && reason == .durationElapsed ? 124 : exitStatus.shellStatus)
+            if stoppedByWatch {
+                switch stop {
+                case .duration: throw ExitCode(failOnLeak && !failed ? 0 : 124)
+                case .outputClosed: throw ExitCode(128 + SIGPIPE)
+                case .signal, .ended: break
+                }
+            }
+            if exitStatus.shellStatus != 0 { throw ExitCode(exitStatus.shellStatus) }
         }
         if failed { throw ExitCode.failure }
     }
 
-    /// One sampler per process, or one for the cgroup.
+    /// Why the watch stopped, as far as stopping the command goes.
+    private enum StopCause {
+        case signal(Int32)
+        case duration
+        case outputClosed
+        /// What was watched ended by itself (or can no longer be sampled).
+        case ended
+
+        func endReason(outputGone: Bool) -> String {
+            switch self {
+            case .signal: "interrupted"
+            case .duration: "--duration reached"
+            case .outputClosed: "standard output was closed"
+            case .ended: "the process exited"
+            }
+        }
+    }
+
+    private var graceSecs: Double { (try? Self.seconds(grace, option: "--grace")) ?? 5 }
+
+    /// One sampler per process (with its descendants unless --no-children), or one for the cgroup.
     private func makeSamplers(child: ChildProcess?, config: LeakDetectionConfig) throws -> [MemorySampler] {
         let path = database.path
         let readPSS = !noPss
+        let schedule = pssSchedule
         // About one flush per sample, at most ten a second: every sample's parts are stored.
         let flushSecs = min(1, max(0.1, try Self.seconds(interval, option: "--interval")))
+        func sampler(pid: Int32, adopter: Int32?, source: String?, command: String?) throws -> MemorySampler {
+            if noChildren {
+                return try MemorySampler(pid: pid, databasePath: path, source: source, command: command, config: config,
+                                         readPSS: readPSS, pssSchedule: schedule, flushIntervalSecs: flushSecs)
+            }
+            return try MemorySampler(processTree: pid, adopter: adopter, databasePath: path, source: source, command: command,
+                                     config: config, readPSS: readPSS, pssSchedule: schedule, flushIntervalSecs: flushSecs)
+        }
         if let child {
-            let source = sources.first ?? MemorySampler.defaultSource(command: command[0])
+            let source = sources.first ?? MemorySampler.defaultSource(arguments: command)
             let commandLine = command.joined(separator: " ")
             if let cgroup {
                 return [try MemorySampler(cgroupPath: cgroup, databasePath: path, source: source, pid: child.pid,
                                           command: commandLine, config: config, flushIntervalSecs: flushSecs)]
             }
-            return [try MemorySampler(pid: child.pid, databasePath: path, source: source, command: commandLine,
-                                      config: config, readPSS: readPSS, flushIntervalSecs: flushSecs)]
+            return [try sampler(pid: child.pid, adopter: getpid(), source: source, command: commandLine)]
         }
         if let cgroup {
             return [try MemorySampler(cgroupPath: cgroup, databasePath: path, source: sources.first, config: config,
@@ -197,8 +319,7 @@ struct WatchCommand: ParsableCommand {
         var samplers: [MemorySampler] = []
         do {
             for (pid, source) in zip(pids, names) {
-                samplers.append(try MemorySampler(pid: pid, databasePath: path, source: source, config: config,
-                                                  readPSS: readPSS, flushIntervalSecs: flushSecs))
+                samplers.append(try sampler(pid: pid, adopter: nil, source: source, command: nil))
             }
         } catch {
             // Runs opened for the processes before the bad one end at once.
@@ -208,70 +329,99 @@ struct WatchCommand: ParsableCommand {
         return samplers
     }
 
-    /// Waits for the command to exit after the watch stopped, stopping it when
-    /// the watch ended first. Returns its exit status and whether the watch stopped it.
-    private func settle(_ child: ChildProcess, after reason: WatchSession.StopReason,
+    /// Stops what is left of the command's tree after the watch stopped.
+    /// Returns the command's exit status and whether the watch stopped it.
+    private func settle(_ child: ChildProcess, tree: ProcessTree, cause: StopCause,
                         display: ProgressDisplay) -> (ExitStatus, stoppedByWatch: Bool) {
-        switch reason {
-        case .interrupted:
-            if let signal = WatchInterrupts.received, WatchInterrupts.shouldForward(to: child) {
-                child.send(signal)
+        let firstSignal: Int32
+        let what = "'\(command[0])' (pid \(child.pid)) and its descendants"
+        switch cause {
+        case .signal(let signal):
+            firstSignal = signal
+        case .duration:
+            if child.exitStatus == nil { display.note("--duration reached: stopping \(what)") }
+            firstSignal = SIGTERM
+        case .outputClosed:
+            if child.exitStatus == nil { display.note("standard output was closed: stopping \(what)") }
+            firstSignal = SIGTERM
+        case .ended:
+            if child.waitForExit(timeoutSecs: 2) == nil {
+                // Sampling failed while the command still runs: a watch cannot go on without it.
+                display.note("stopping \(what): it can no longer be sampled")
             }
-            let start = Date()
-            var told = false
-            var killed = false
-            while true {
-                if let status = child.waitForExit(timeoutSecs: 0.1) { return (status, false) }
-                if WatchInterrupts.count >= 2 && !killed {
-                    child.send(SIGKILL)
-                    killed = true
-                }
-                if !told && Date().timeIntervalSince(start) > 1 {
-                    display.note("waiting for '\(command[0])' (pid \(child.pid)) to exit; Ctrl-C again kills it")
-                    told = true
-                }
-            }
-        case .commandExited, .targetsEnded:
-            if let status = child.waitForExit(timeoutSecs: 2) { return (status, false) }
-            // Sampling failed while the command still runs: a watch cannot go on without it.
-            display.note("stopping '\(command[0])' (pid \(child.pid)): it can no longer be sampled")
-            return (child.terminate(), true)
-        case .durationElapsed:
-            if let status = child.exitStatus { return (status, false) }
-            display.note("--duration reached: stopping '\(command[0])' (pid \(child.pid))")
-            return (child.terminate(), true)
+            firstSignal = SIGTERM
         }
+        let wasRunning = child.exitStatus == nil
+        let status = ProcessTreeStopper.stop(
+            child, tree: tree, firstSignal: firstSignal, graceSecs: graceSecs,
+            hurry: { WatchInterrupts.count >= 2 },
+            onWait: { left in
+                display.note("waiting for \(left == 1 ? "1 process" : "\(left) processes") of '\(command[0])' to exit"
+                    + "; SIGKILL after \(Self.text(seconds: graceSecs)), Ctrl-C again kills at once")
+            })
+        if let status { return (status, wasRunning) }
+        display.note("leak-history: processes of '\(command[0])' are still there 30 s after SIGKILL (stuck in the kernel)")
+        return (child.exitStatus ?? .signalled(SIGKILL), wasRunning)
     }
 
-    private func printReports(_ samplers: [MemorySampler], intervalSecs: Double, elapsedSecs: Double) throws {
-        let reports = samplers.map { $0.report() }
+    private func printReports(_ samplers: [MemorySampler], reports: [LeakReport], intervalSecs: Double, elapsedSecs: Double,
+                              to out: ReportOutput) throws {
         if json {
-            print(reports.count == 1 ? try jsonText(reports[0]) : try jsonText(reports))
+            out.write((reports.count == 1 ? try jsonText(reports[0]) : try jsonText(reports)) + "\n")
             return
         }
         let text = ReportText.forStandardOutput
+        var lines = ""
         for (sampler, report) in zip(samplers, reports) {
             let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID): "
                 + "\(sampler.sampleCount) samples every \(Self.text(seconds: intervalSecs)) over \(Self.text(seconds: elapsedSecs))"
                 + (sampler.endReason.map { "; \($0)" } ?? "")
-            print(text.render(report, title: title), terminator: "")
-            if let limitation = sampler.limitation { print("  note: \(limitation)") }
-            print("")
+            lines += text.render(report, title: title)
+            lines += Self.treeLines(sampler, report: report)
+            if let limitation = sampler.limitation { lines += "  note: \(limitation)\n" }
+            lines += "\n"
         }
         let path = database.path
-        print("Recorded in \(path). Look further:")
+        lines += "Recorded in \(path). Look further:\n"
         for sampler in samplers {
-            print("  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))")
+            lines += "  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))\n"
         }
+        out.write(lines)
     }
 
-    private static func endReason(_ reason: WatchSession.StopReason) -> String {
-        switch reason {
-        case .targetsEnded: "the process exited"
-        case .commandExited: "the command exited"
-        case .durationElapsed: "--duration reached"
-        case .interrupted: "interrupted"
+    /// What a tree's total is made of, which program grows, and the time to the memory limit.
+    static func treeLines(_ sampler: MemorySampler, report: LeakReport) -> String {
+        var lines = ""
+        if let usage = sampler.treeUsage {
+            let seen = sampler.treeProcessesSeen ?? usage.processes
+            lines += "  usage: \(usage) of the tree at the last sample (\(seen) seen in all)\n"
         }
+        let programs = sampler.programs()
+        if !programs.isEmpty {
+            lines += "  programs in the tree:\n"
+            let width = programs.map(\.program.count).max() ?? 0
+            for program in programs {
+                let growth = program.lastBytes - program.firstBytes
+                let verdict = program.trend.isLeaking ? "GROWING, " + program.trend.rateText + (program.trend.growingSinceMs.map { " since " + AnalysisText.timestamp(ms: $0) } ?? "")
+                    : program.lastBytes == 0 ? "exited" : "not growing"
+                lines += "    \(program.program.padding(toLength: width, withPad: " ", startingAt: 0))  "
+                    + "\(ProgressDisplay.megabytes(program.lastBytes)) (\(growth >= 0 ? "+" : "")\(ProgressDisplay.megabytes(growth))), \(verdict)\n"
+            }
+        }
+        if let limit = sampler.memoryLimitBytes {
+            let limitText = ProgressDisplay.megabytes(limit)
+            if let secs = report.trend?.timeToLimitSecs {
+                lines += "  memory limit \(limitText): reached in about \(text(seconds: secs)) at the fitted rate\n"
+            } else {
+                lines += "  memory limit \(limitText): not approached (usage is not rising)\n"
+            }
+        }
+        return lines
+    }
+
+    /// `--pss-interval`: a duration, or 0 (`0`, `0s`, `0ms`) for every sample.
+    static func pssIntervalSecs(_ text: String) throws -> Double {
+        ["0", "0s", "0ms"].contains(text) ? 0 : try seconds(text, option: "--pss-interval")
     }
 
     /// Seconds in a duration option (`250ms`, `1s`, `2m`, a bare number is seconds).
@@ -314,7 +464,6 @@ struct WatchCommand: ParsableCommand {
 enum WatchInterrupts {
     private static let signalNumber = Atomic<Int32>(0)
     private static let signalCount = Atomic<Int>(0)
-    private static let sentByTerminal = Atomic<Bool>(false)
     private static let wakeDescriptor = Atomic<Int32>(-1)
 
     /// The first signal caught, if any.
@@ -330,15 +479,12 @@ enum WatchInterrupts {
         // Touch every static first: their lazy initialisation is not signal-safe.
         signalNumber.store(0, ordering: .releasing)
         signalCount.store(0, ordering: .releasing)
-        sentByTerminal.store(false, ordering: .releasing)
         wakeDescriptor.store(wakeup.signalSafeFileDescriptor, ordering: .releasing)
         var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = { signal, info, _ in
-            if WatchInterrupts.signalNumber.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing).exchanged {
-                // The terminal sends Ctrl-C to the whole foreground process group:
-                // a child in ours already has it.
-                WatchInterrupts.sentByTerminal.store((info?.pointee.si_code ?? 0) == SI_KERNEL, ordering: .releasing)
-            }
+        action.__sigaction_handler.sa_sigaction = { signal, _, _ in
+            // The first signal is the one passed on to the command's tree (in a process group of its own,
+            // which Ctrl-C at the terminal does not reach).
+            _ = WatchInterrupts.signalNumber.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing)
             WatchInterrupts.signalCount.wrappingAdd(1, ordering: .acquiringAndReleasing)
             var byte: UInt8 = 1
             _ = write(WatchInterrupts.wakeDescriptor.load(ordering: .acquiring), &byte, 1)
@@ -364,11 +510,17 @@ enum WatchInterrupts {
         }
         wakeDescriptor.store(-1, ordering: .releasing)
     }
+}
 
-    /// Whether the caught signal must be passed on to `child`: not when the
-    /// terminal already delivered it to the process group the child is in.
-    static func shouldForward(to child: ChildProcess) -> Bool {
-        !(sentByTerminal.load(ordering: .acquiring) && getpgid(child.pid) == getpgrp())
+/// Where the report goes: standard output, or standard error once standard output is gone.
+enum ReportOutput {
+    case standardOutput
+    case standardError
+
+    func write(_ text: String) {
+        let handle = self == .standardOutput ? FileHandle.standardOutput : FileHandle.standardError
+        // A write to a pipe closed meanwhile fails with EPIPE (SIGPIPE is ignored): nothing more to do.
+        try? handle.write(contentsOf: Data(text.utf8))
     }
 }
 
@@ -423,13 +575,17 @@ final class ProgressDisplay {
         if withPID, let pid = status.pid { text += " (pid \(pid))" }
         guard let bytes = status.currentBytes else { return text + ": no sample yet" }
         text += ": \(megabytes(bytes))"
+        if let processes = status.processCount, processes > 1 { text += " in \(processes) processes" }
         if let trend = status.trend, trend.status == .leaking || trend.status == .notLeaking {
             text += ", \(trend.rateText)"
             if status.hasLeaks, let since = trend.growingSinceMs {
                 text += " since \(AnalysisText.timestamp(ms: since))"
             }
             text += ", " + (status.hasLeaks ? "LEAKING so far" : "no leak so far")
-            if let secs = trend.timeToLimitSecs { text += ", limit in \(AnalysisText.duration(ms: secs * 1000))" }
+            if let limit = status.memoryLimitBytes {
+                text += trend.timeToLimitSecs.map { ", \(megabytes(limit)) limit in \(WatchCommand.text(seconds: $0))" }
+                    ?? ", \(megabytes(limit)) limit not approached"
+            }
         } else {
             text += ", collecting samples (\(status.sampleCount) of \(status.samplesForTrend) for a trend)"
         }

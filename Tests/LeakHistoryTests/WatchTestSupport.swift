@@ -37,3 +37,95 @@ func offThePool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async t
         Thread { continuation.resume(with: Result { try body() }) }.start()
     }
 }
+
+/// Real Python programs for the process-tree tests, written to a test's
+/// directory (so their command lines hold its unique path, and `/proc`
+/// tells whether any of them outlived a watch).
+struct PythonPrograms {
+    let dir: String
+    /// The interpreter itself, not a version manager's shim (a shell script that would add programs to a tree).
+    let python: String
+
+    /// Writes `leaky.py RATE_MB_PER_SEC SECONDS` and `steady.py MB SECONDS` to `dir`.
+    /// Both exit after SECONDS, so a test that fails cannot leave them running for long.
+    init(in dir: String) throws {
+        self.dir = dir
+        let found = try CLI.runProgram(["python3", "-c", "import sys; print(sys.executable)"])
+        guard found.status == 0, !found.stdout.isEmpty else {
+            throw CLI.CLIError(description: "python3 is needed by the process-tree tests: \(found.stderr)")
+        }
+        python = found.stdout.trimmingCharacters(in: .whitespacesAndNewlines)
+        try """
+            import sys, time
+            rate, seconds = float(sys.argv[1]), float(sys.argv[2])
+            hold, end = [], time.time() + seconds
+            while time.time() < end:
+                block = bytearray(int(rate * 1048576 / 20))
+                for i in range(0, len(block), 4096):
+                    block[i] = 1
+                hold.append(block)
+                time.sleep(0.05)
+            """.write(toFile: "\(dir)/leaky.py", atomically: true, encoding: .utf8)
+        try """
+            import sys, time
+            mb, seconds = int(sys.argv[1]), float(sys.argv[2])
+            block = bytearray(mb * 1048576)
+            for i in range(0, len(block), 4096):
+                block[i] = 1
+            print("ready", flush=True) if len(sys.argv) > 3 else None
+            end = time.time() + seconds
+            while time.time() < end:
+                time.sleep(0.05)
+            """.write(toFile: "\(dir)/steady.py", atomically: true, encoding: .utf8)
+    }
+
+    /// `python leaky.py RATE SECONDS`, as a shell word list.
+    func leaky(mbPerSec: Double, seconds: Double) -> String { "\(python) \(dir)/leaky.py \(mbPerSec) \(seconds)" }
+    func steady(mb: Int, seconds: Double) -> String { "\(python) \(dir)/steady.py \(mb) \(seconds)" }
+
+    /// A shell that starts `programs` in the background and waits for them: a real tree of three or more processes.
+    func shellTree(_ programs: [String]) -> [String] {
+        ["/bin/sh", "-c", programs.map { "\($0) &" }.joined(separator: " ") + " wait"]
+    }
+
+    /// The pids of live processes whose command line mentions this directory: none must outlive a watch.
+    func survivors() -> [Int32] {
+        ProcessTree.listPIDs().filter { pid in
+            guard let stat = ProcStat.read(pid: pid), !stat.isZombie,
+                  let cmdline = try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8) else { return false }
+            return cmdline.contains(dir)
+        }
+    }
+
+    /// Waits until `count` processes running a program of this directory exist (each past its start-up).
+    @discardableResult
+    func waitForPrograms(_ count: Int, timeoutSecs: Double = 30) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeoutSecs)
+        while Date() < deadline {
+            let pythons = survivors().filter { pid in
+                ((try? String(contentsOfFile: "/proc/\(pid)/cmdline", encoding: .utf8)) ?? "").hasPrefix(python)
+            }
+            if pythons.count >= count { return true }
+            usleep(50_000)
+        }
+        return false
+    }
+}
+
+extension CLI {
+    /// Runs any program found in PATH, with its output captured.
+    static func runProgram(_ arguments: [String]) throws -> Result {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        let out = Pipe(), err = Pipe()
+        process.standardOutput = out
+        process.standardError = err
+        try process.run()
+        let outData = out.fileHandleForReading.readDataToEndOfFile()
+        let errData = err.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        return Result(status: process.terminationStatus, stdout: String(decoding: outData, as: UTF8.self),
+                      stderr: String(decoding: errData, as: UTF8.self))
+    }
+}

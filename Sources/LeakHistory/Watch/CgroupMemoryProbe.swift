@@ -15,6 +15,7 @@ final class CgroupMemoryProbe: MemoryProbe {
     private var directory: Int32
 
     var label: String { "cgroup \(path)" }
+    var goneDescription: String { "the cgroup was removed" }
 
     init(path: String) throws(WatchError) {
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)

@@ -38,10 +38,13 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
 /// print(child.waitForExit(timeoutSecs: 5) ?? "still running")
 /// ```
 ///
-/// The command is looked up in `PATH` and inherits the environment, the
-/// standard streams and the process group (so Ctrl-C at the terminal reaches
-/// it too). SIGINT and SIGTERM are reset to their default action and the
-/// signal mask is cleared, whatever the spawning thread had.
+/// The command is looked up in `PATH` and inherits the environment and the
+/// standard streams. It runs in a process group of its own (unless
+/// `ownProcessGroup` is false), so that it and everything it starts can be
+/// stopped together with `sendToGroup`, and Ctrl-C at the terminal reaches
+/// the watcher only, which passes it on. SIGINT, SIGTERM and SIGPIPE are
+/// reset to their default action and the signal mask is cleared, whatever
+/// the spawning thread had.
 ///
 /// The reaper waits for the exit without reaping (`WNOWAIT`), marks the child
 /// exited, then reaps it, under the same lock `send` takes: a signal is never
@@ -49,6 +52,8 @@ public enum ExitStatus: Sendable, Equatable, CustomStringConvertible {
 public final class ChildProcess: Sendable {
     public let pid: Int32
     public let arguments: [String]
+    /// Whether the child leads a process group of its own (its id is the child's pid).
+    public let hasOwnProcessGroup: Bool
     private let state: ExitState
 
     /// The exit status, guarded by a condition so `waitForExit` can sleep on it.
@@ -58,8 +63,9 @@ public final class ChildProcess: Sendable {
         var status: ExitStatus?
     }
 
-    private init(pid: Int32, arguments: [String], state: ExitState) {
+    private init(pid: Int32, arguments: [String], hasOwnProcessGroup: Bool, state: ExitState) {
         self.pid = pid
+        self.hasOwnProcessGroup = hasOwnProcessGroup
         self.arguments = arguments
         self.state = state
     }
@@ -67,7 +73,8 @@ public final class ChildProcess: Sendable {
     /// Starts `arguments[0]` (looked up in `PATH`) with the rest as its arguments.
     /// `onExit` runs on the reaper thread once the child has exited and been reaped.
     /// Throws `WatchError.spawnFailed` when the command cannot be started.
-    public static func spawn(_ arguments: [String], onExit: @escaping @Sendable () -> Void = {}) throws(WatchError) -> ChildProcess {
+    public static func spawn(_ arguments: [String], ownProcessGroup: Bool = true,
+                             onExit: @escaping @Sendable () -> Void = {}) throws(WatchError) -> ChildProcess {
         guard let program = arguments.first, !program.isEmpty else {
             throw .spawnFailed(command: "", errno: ENOENT)
         }
@@ -78,11 +85,18 @@ public final class ChildProcess: Sendable {
         sigemptyset(&defaults)
         sigaddset(&defaults, SIGINT)
         sigaddset(&defaults, SIGTERM)
+        // The watcher ignores SIGPIPE to see a closed stdout as EPIPE; the command must not inherit that.
+        sigaddset(&defaults, SIGPIPE)
         posix_spawnattr_setsigdefault(&attributes, &defaults)
         var mask = sigset_t()
         sigemptyset(&mask)
         posix_spawnattr_setsigmask(&attributes, &mask)
-        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK))
+        var flags = POSIX_SPAWN_SETSIGDEF | POSIX_SPAWN_SETSIGMASK
+        if ownProcessGroup {
+            posix_spawnattr_setpgroup(&attributes, 0)
+            flags |= POSIX_SPAWN_SETPGROUP
+        }
+        posix_spawnattr_setflags(&attributes, Int16(flags))
 
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
@@ -105,7 +119,7 @@ public final class ChildProcess: Sendable {
         }
         reaper.name = "LeakHistory.reaper.\(childPID)"
         reaper.start()
-        return ChildProcess(pid: pid, arguments: arguments, state: state)
+        return ChildProcess(pid: pid, arguments: arguments, hasOwnProcessGroup: ownProcessGroup, state: state)
     }
 
     /// How the child ended, or `nil` while it runs.
@@ -122,6 +136,17 @@ public final class ChildProcess: Sendable {
         defer { state.condition.unlock() }
         guard state.status == nil else { return false }
         return kill(pid, signal) == 0
+    }
+
+    /// Sends `signal` to the child's process group (when it has one of its
+    /// own): the child and what it started, while any of them is left. A
+    /// group id is not given out as a pid while the group has a member.
+    @discardableResult
+    public func sendToGroup(_ signal: Int32) -> Bool {
+        state.condition.lock()
+        defer { state.condition.unlock() }
+        guard hasOwnProcessGroup else { return false }
+        return kill(-pid, signal) == 0
     }
 
     /// Waits up to `timeoutSecs` for the child to exit; its status, or `nil` if it still runs.

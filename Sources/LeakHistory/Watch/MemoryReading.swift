@@ -19,6 +19,7 @@ public struct MemoryReading: Sendable, Equatable {
 /// One gauge component of a reading.
 public struct MemoryPart: Sendable, Equatable {
     /// The component name: `rss_anon`, `rss_file`, `rss_shmem`, `swap`, `pss`,
+    /// a program of a process tree (`proc:python3 leaky.py`),
     /// or a cgroup's `anon`, `file`, `kernel`, `sock`, `shmem`.
     public var component: String
     public var bytes: Int64
@@ -52,6 +53,8 @@ enum ProbeResult: Sendable, Equatable {
 protocol MemoryProbe: AnyObject {
     /// What the probe watches, for messages: `pid 1234`, `cgroup /sys/fs/cgroup/app`.
     var label: String { get }
+    /// Why sampling ended once `read` said `.gone`: "the process exited".
+    var goneDescription: String { get }
     func read() throws(WatchError) -> ProbeResult
     /// Lets go of what the probe holds open; reads then say `.gone`.
     func close()

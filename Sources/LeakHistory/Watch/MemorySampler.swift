@@ -36,8 +36,17 @@ public final class MemorySampler {
     public private(set) var endReason: String?
     /// A note on what could not be sampled (PSS without ptrace access), if any.
     public var limitation: String? {
-        (probe as? ProcessMemoryProbe)?.pssUnavailable.map { "PSS is not sampled: \($0)" }
+        let unavailable = (probe as? ProcessMemoryProbe)?.pssUnavailable ?? (probe as? ProcessTreeProbe)?.pssUnavailable
+        return unavailable.map { "PSS is not sampled: \($0)" }
     }
+    /// For a process tree: what its latest total is made of (PSS or RSS, of how many processes).
+    public var treeUsage: TreeUsage? { (probe as? ProcessTreeProbe)?.usage }
+    /// For a process tree: how many distinct processes it has held.
+    public var treeProcessesSeen: Int? { (probe as? ProcessTreeProbe)?.processesSeen }
+    /// How many times `/proc/PID/smaps_rollup` was read (see `PSSSchedule`).
+    public var pssReads: Int { (probe as? ProcessMemoryProbe)?.pssReads ?? (probe as? ProcessTreeProbe)?.pssReads ?? 0 }
+    /// The memory limit the watch was given, if any.
+    public var memoryLimitBytes: Int64? { config.memoryLimitBytes }
 
     private let probe: any MemoryProbe
     private let config: LeakDetectionConfig
@@ -57,13 +66,31 @@ public final class MemorySampler {
     /// it is a kernel thread; throws the recorder's error when the database cannot be opened.
     public convenience init(
         pid: Int32, databasePath: String, source: String? = nil, command: String? = nil,
-        config: LeakDetectionConfig, readPSS: Bool = true, flushIntervalSecs: Double = 1,
+        config: LeakDetectionConfig, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
+        flushIntervalSecs: Double = 1,
         logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
-        let probe = try ProcessMemoryProbe(pid: pid, readPSS: readPSS)
-        try self.init(probe: probe, source: source ?? Self.sourceName(comm: probe.name, pid: pid),
+        let probe = try ProcessMemoryProbe(pid: pid, readPSS: readPSS, schedule: pssSchedule)
+        try self.init(probe: probe, source: source ?? Self.defaultSource(pid: pid, comm: probe.name),
                       pid: pid, command: command ?? probe.commandLine, databasePath: databasePath,
+                      config: config, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
+    }
+
+    /// Watches the process `pid` with all its descendants (`ProcessTreeProbe`):
+    /// the total is the tree's, and each program in it is a part. `adopter` is
+    /// the watcher's own pid when it is a subreaper for a command it started.
+    /// The default source is the top process's `ProgramIdentity`.
+    public convenience init(
+        processTree pid: Int32, adopter: Int32? = nil, databasePath: String, source: String? = nil, command: String? = nil,
+        config: LeakDetectionConfig, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
+        flushIntervalSecs: Double = 1,
+        logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
+        now: @escaping @Sendable () -> Date = { Date() }
+    ) throws {
+        let probe = try ProcessTreeProbe(pid: pid, adopter: adopter, readPSS: readPSS, schedule: pssSchedule)
+        try self.init(probe: probe, source: source ?? Self.defaultSource(pid: pid, comm: probe.rootProbe.name),
+                      pid: pid, command: command ?? probe.rootProbe.commandLine, databasePath: databasePath,
                       config: config, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
     }
 
@@ -111,7 +138,7 @@ public final class MemorySampler {
     public func sample() throws(WatchError) -> Bool {
         guard !isEnded, endReason == nil else { return false }
         guard case .reading(let reading) = try probe.read() else {
-            endReason = probe is CgroupMemoryProbe ? "the cgroup was removed" : "the process exited"
+            endReason = probe.goneDescription
             return false
         }
         let ts = UnixTime.milliseconds(now())
@@ -179,16 +206,52 @@ public final class MemorySampler {
         let report = report()
         return WatchStatus(source: source, pid: pid, currentBytes: lastReading?.totalBytes, sampleCount: sampleCount,
                            samplesForTrend: config.trendMinSamples, trend: report.trend, hasLeaks: report.hasLeaks,
-                           isEnded: isEnded || endReason != nil)
+                           isEnded: isEnded || endReason != nil, processCount: treeUsage?.processes,
+                           memoryLimitBytes: config.memoryLimitBytes)
+    }
+
+    /// The programs of a watched process tree (`proc:` parts), with their
+    /// first and latest values and whether their own trend says leaking, in
+    /// order of first sight. Empty unless the tree held two programs.
+    public func programs() -> [ProgramFigures] {
+        let analyzer = TrendAnalyzer(config: config)
+        return partOrder.filter { $0.hasPrefix(ProgramFigures.componentPrefix) }.compactMap { name in
+            guard let part = parts[name], let first = part.points.first, let last = part.points.elements.last else { return nil }
+            let trend = analyzer.verdict(for: part.points.elements, runStarts: [recorder.runID: startedMs])
+            return ProgramFigures(component: name, firstBytes: first.bytes, lastBytes: last.bytes, trend: trend)
+        }
     }
 
     /// A source name from a process's `comm`: control characters, which the
     /// store refuses in names, become `?`.
     static func sourceName(comm: String, pid: Int32) -> String {
-        let cleaned = String(String.UnicodeScalarView(comm.unicodeScalars.map {
+        cleanedName(comm, fallback: "pid-\(pid)")
+    }
+
+    /// `name` as the store takes it: control characters become `?`, and it is
+    /// cut to a quarter of the name limit (whole characters); `fallback` when empty.
+    static func cleanedName(_ name: String, fallback: String) -> String {
+        let cleaned = String(String.UnicodeScalarView(name.unicodeScalars.map {
             $0.properties.generalCategory == .control ? "?" : $0
         }))
-        return cleaned.isEmpty ? "pid-\(pid)" : cleaned
+        var cut = Substring(cleaned)
+        while cut.utf8.count > InputRules.maxNameBytes / 4 { cut = cut.dropLast() }
+        return cut.isEmpty ? fallback : String(cut)
+    }
+
+    /// The default source of a running process: its `ProgramIdentity`, from
+    /// `/proc/PID/cmdline`, or its command name when that cannot be read.
+    static func defaultSource(pid: Int32, comm: String) -> String {
+        ProgramIdentity.of(pid: pid)?.sourceName ?? sourceName(comm: comm, pid: pid)
+    }
+
+    /// The default source of a command line: its `ProgramIdentity`.
+    ///
+    /// ```swift
+    /// MemorySampler.defaultSource(arguments: ["python3", "leaky.py"])   // "leaky.py"
+    /// ```
+    public static func defaultSource(arguments: [String]) -> String {
+        ProgramIdentity(arguments: arguments).sourceName
     }
 
     /// The default source of a command: the file name of its program.
@@ -197,8 +260,7 @@ public final class MemorySampler {
     /// MemorySampler.defaultSource(command: "/usr/bin/python3")   // "python3"
     /// ```
     public static func defaultSource(command program: String) -> String {
-        let name = program.split(separator: "/").last.map(String.init) ?? ""
-        return name.isEmpty ? "command" : sourceName(comm: String(name.prefix(InputRules.maxNameBytes / 4)), pid: 0)
+        defaultSource(arguments: [program])
     }
 
     /// A source name from a cgroup directory: its last path component.
@@ -222,10 +284,28 @@ public struct WatchStatus: Sendable, Equatable {
     /// The verdict so far.
     public var hasLeaks: Bool
     public var isEnded: Bool
+    /// For a process tree: the processes in the latest sample.
+    public var processCount: Int?
+    /// The memory limit the watch was given, if any (the trend's `timeToLimitSecs` counts to it).
+    public var memoryLimitBytes: Int64?
+}
+
+/// One program of a watched process tree: its `proc:` part's first and latest values.
+public struct ProgramFigures: Sendable, Equatable {
+    public static let componentPrefix = "proc:"
+    /// The part's name: `proc:python3 leaky.py`.
+    public var component: String
+    public var firstBytes: Int64
+    public var lastBytes: Int64
+    /// The part's own trend.
+    public var trend: TrendVerdict
+
+    /// The program's name without the `proc:` prefix.
+    public var program: String { String(component.dropFirst(Self.componentPrefix.count)) }
 }
 
 extension MemorySampler {
-    /// The default source of each process in `pids`: its command name, with
+    /// The default source of each process in `pids`: its `ProgramIdentity`, with
     /// `-PID` appended where several processes share one, so their series never mix.
     ///
     /// ```swift
@@ -235,7 +315,7 @@ extension MemorySampler {
         var names: [String] = []
         for pid in pids {
             let status = try ProcStatus.read(pid: pid)
-            names.append(sourceName(comm: status.name ?? "", pid: pid))
+            names.append(defaultSource(pid: pid, comm: status.name ?? ""))
         }
         var seen: [String: Int] = [:]
         for name in names { seen[name, default: 0] += 1 }

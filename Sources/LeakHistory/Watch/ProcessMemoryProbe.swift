@@ -17,6 +17,12 @@ import Glibc
 /// (anonymous memory swapped out, where the kernel reports it) and `pss`
 /// (from smaps_rollup, where readable: it needs ptrace access to the
 /// process, and walks every mapping under the process's mmap lock).
+///
+/// Reading smaps_rollup costs several times the rest of a sample on a large
+/// process, so it is read on the `PSSSchedule`: at most every 10 s by default,
+/// sooner when RSS moved by more than 1 % since. In between, PSS is the last
+/// value read moved by the RSS change since (RSS pages are either private,
+/// which PSS counts whole, or shared, which barely move).
 final class ProcessMemoryProbe: MemoryProbe {
     let pid: Int32
     /// The command name (`comm`) when the probe was opened.
@@ -27,10 +33,18 @@ final class ProcessMemoryProbe: MemoryProbe {
     private(set) var pssUnavailable: WatchError?
     private var directory: Int32
     private var readsPSS: Bool
+    private let schedule: PSSSchedule
+    /// The last PSS read, the RSS and the time (monotonic ns) it was read at.
+    private var lastPSS: (pss: Int64, rss: Int64, atNs: UInt64)?
+    /// How many times smaps_rollup was read.
+    private(set) var pssReads = 0
+    /// The command name at the latest read: it changes when the process runs a new program.
+    private(set) var currentName: String
 
     var label: String { "pid \(pid)" }
+    var goneDescription: String { "the process exited" }
 
-    init(pid: Int32, readPSS: Bool = true) throws(WatchError) {
+    init(pid: Int32, readPSS: Bool = true, schedule: PSSSchedule = PSSSchedule()) throws(WatchError) {
         guard pid > 0 else { throw .noSuchProcess(pid: pid) }
         let path = "/proc/\(pid)"
         let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -57,8 +71,10 @@ final class ProcessMemoryProbe: MemoryProbe {
         }
         self.pid = pid
         self.name = name
+        currentName = name
         directory = fd
         readsPSS = readPSS
+        self.schedule = schedule
         commandLine = Self.readCommandLine(in: fd)
     }
 
@@ -67,13 +83,24 @@ final class ProcessMemoryProbe: MemoryProbe {
     /// program's arguments are in place (the file is empty then), so a
     /// process watched the moment it was started gets a few ms to get there.
     private static func readCommandLine(in directory: Int32) -> String? {
+        readArguments(in: directory).map { $0.joined(separator: " ") }
+    }
+
+    /// The arguments in `/proc/PID/cmdline`, or `nil` when there are none.
+    private static func readArguments(in directory: Int32) -> [String]? {
         for attempt in 0..<50 {
             guard let text = try? ProcFile.read("cmdline", in: directory) else { return nil }
-            let arguments = text.split(separator: "\0", omittingEmptySubsequences: true).joined(separator: " ")
+            let arguments = text.split(separator: "\0", omittingEmptySubsequences: true).map(String.init)
             if !arguments.isEmpty { return arguments }
             if attempt < 49 { usleep(1_000) }
         }
         return nil
+    }
+
+    /// What the process runs now (read again after it ran a new program), or `nil` once it is gone.
+    func identity() -> ProgramIdentity? {
+        guard directory >= 0, let arguments = Self.readArguments(in: directory) else { return nil }
+        return ProgramIdentity(arguments: arguments)
     }
 
     deinit {
@@ -97,18 +124,31 @@ final class ProcessMemoryProbe: MemoryProbe {
         let status = ProcStatus.parse(statusText)
         // An exiting process has already dropped its memory map: nothing left to sample.
         guard status.hasUserMemory, let rss = status.vmRSSBytes else { return .gone }
+        if let name = status.name { currentName = name }
 
         var parts: [MemoryPart] = []
         if let anon = status.rssAnonBytes { parts.append(MemoryPart(component: "rss_anon", bytes: anon, isDisjoint: true)) }
         if let file = status.rssFileBytes { parts.append(MemoryPart(component: "rss_file", bytes: file, isDisjoint: true)) }
         if let shmem = status.rssShmemBytes { parts.append(MemoryPart(component: "rss_shmem", bytes: shmem, isDisjoint: true)) }
         if let swap = status.vmSwapBytes { parts.append(MemoryPart(component: "swap", bytes: swap, isDisjoint: true)) }
-        if readsPSS, let pss = readPSS() { parts.append(MemoryPart(component: "pss", bytes: pss, isDisjoint: false)) }
+        if readsPSS, let pss = pss(rss: rss) { parts.append(MemoryPart(component: "pss", bytes: pss, isDisjoint: false)) }
         return .reading(MemoryReading(totalBytes: rss, parts: parts))
+    }
+
+    /// PSS on the schedule: read when due, else the last value moved by the RSS change since.
+    private func pss(rss: Int64) -> Int64? {
+        let now = WatchWakeup.uptimeNanoseconds()
+        if let last = lastPSS, !schedule.isDue(lastRSS: last.rss, rss: rss, elapsedNs: now &- last.atNs) {
+            return max(0, last.pss &+ (rss &- last.rss))
+        }
+        guard let pss = readPSS() else { return nil }
+        lastPSS = (pss, rss, now)
+        return pss
     }
 
     /// PSS, or `nil` when it cannot be read; a lasting failure turns PSS off.
     private func readPSS() -> Int64? {
+        pssReads += 1
         do throws(WatchError) {
             return SmapsRollup.parse(try ProcFile.read("smaps_rollup", in: directory, displayPath: "/proc/\(pid)/smaps_rollup")).pssBytes
         } catch {
@@ -119,5 +159,30 @@ final class ProcessMemoryProbe: MemoryProbe {
             pssUnavailable = error
             return nil
         }
+    }
+}
+
+/// When PSS is read from `/proc/PID/smaps_rollup` again rather than carried
+/// forward from the last read by the RSS change.
+///
+/// ```swift
+/// let every = PSSSchedule(maxAgeSecs: 0)                 // at every sample
+/// let lazy = PSSSchedule(maxAgeSecs: 30, rssChangeFraction: 0.05)
+/// ```
+public struct PSSSchedule: Sendable, Equatable {
+    /// The longest a PSS value is carried forward; 0 reads it at every sample.
+    public var maxAgeSecs: Double
+    /// An RSS change, as a share of the RSS at the last read, that makes a read due at once.
+    public var rssChangeFraction: Double
+
+    public init(maxAgeSecs: Double = 10, rssChangeFraction: Double = 0.01) {
+        self.maxAgeSecs = maxAgeSecs
+        self.rssChangeFraction = rssChangeFraction
+    }
+
+    func isDue(lastRSS: Int64, rss: Int64, elapsedNs: UInt64) -> Bool {
+        if Double(elapsedNs) / 1e9 >= maxAgeSecs { return true }
+        let moved = Double(rss) - Double(lastRSS)
+        return abs(moved) > Double(max(lastRSS, 1)) * rssChangeFraction
     }
 }

@@ -13,11 +13,16 @@ import Glibc
 ///
 /// It is a self-pipe: `write(2)` is async-signal-safe where a lock or a
 /// semaphore is not, and `poll(2)` waits for it with a timeout.
+///
+/// Given a `hangupDescriptor` (standard output), a wait also ends when that
+/// descriptor's reader has gone (a pipe closed by `head`): `hasHungUp` then says so.
 public final class WatchWakeup: Sendable {
     private let readEnd: Int32
     private let writeEnd: Int32
+    private let hangupDescriptor: Int32
 
-    public init() throws(WatchError) {
+    public init(hangupDescriptor: Int32 = -1) throws(WatchError) {
+        self.hangupDescriptor = hangupDescriptor
         var fds: [Int32] = [-1, -1]
         // pipe2 is not visible to Swift on glibc; the flags are set right after.
         guard pipe(&fds) == 0 else { throw .systemCall(name: "pipe", errno: errno) }
@@ -51,12 +56,22 @@ public final class WatchWakeup: Sendable {
     public func wait(untilUptimeNanoseconds deadline: UInt64) -> Bool {
         let now = Self.uptimeNanoseconds()
         let timeoutMs = deadline > now ? Int32(clamping: (deadline - now + 999_999) / 1_000_000) : 0
-        var descriptor = pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0)
-        let ready = poll(&descriptor, 1, timeoutMs)
+        var descriptors = [pollfd(fd: readEnd, events: Int16(POLLIN), revents: 0),
+                           pollfd(fd: hangupDescriptor, events: 0, revents: 0)]
+        let ready = poll(&descriptors, hangupDescriptor >= 0 ? 2 : 1, timeoutMs)
         guard ready > 0 else { return false }  // timeout, or EINTR: the caller re-checks either way
+        if descriptors[0].revents == 0 { return true }  // the hang-up: nothing to drain
         var buffer = [UInt8](repeating: 0, count: 64)
         while buffer.withUnsafeMutableBytes({ read(readEnd, $0.baseAddress, $0.count) }) > 0 {}
         return true
+    }
+
+    /// Whether the reader of `hangupDescriptor` has gone (a pipe or socket
+    /// closed at the other end); false for a terminal or a file.
+    public var hasHungUp: Bool {
+        guard hangupDescriptor >= 0 else { return false }
+        var descriptor = pollfd(fd: hangupDescriptor, events: 0, revents: 0)
+        return poll(&descriptor, 1, 0) > 0 && descriptor.revents & Int16(POLLERR | POLLHUP) != 0
     }
 
     /// The monotonic clock `wait` uses, in ns (the same as `DispatchTime.uptimeNanoseconds`).
