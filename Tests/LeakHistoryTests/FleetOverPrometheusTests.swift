@@ -84,6 +84,11 @@ struct FleetScenario {
         return startS - phase + (t - startS + phase) / everyS * everyS
     }
 
+    /// The memory limit of an instance's container: 1 GiB, plus 64 MiB per place in the list.
+    func limit(_ instance: Instance) -> Int64 {
+        Int64(1 << 30) + Int64(instances.firstIndex { $0.name == instance.name }!) * 64 * Int64(MiB)
+    }
+
     /// Process lifetimes seen in the window.
     func runs(of name: String) -> Int {
         let instance = instances.first { $0.name == name }!
@@ -114,6 +119,13 @@ struct FleetScenario {
                 out += "process_start_time_seconds{instance=\"\(instance.name)\",job=\"api\"} \(startTime(instance, at: t)) \(t)\n"
             }
         }
+        // Each container's limit, over the last 10 minutes (what an instant query at the end sees).
+        out += "# TYPE container_spec_memory_limit_bytes gauge\n"
+        for instance in instances {
+            for t in stride(from: endS - 600, through: endS, by: Int(Self.stepS)) {
+                out += "container_spec_memory_limit_bytes{instance=\"\(instance.name)\",job=\"api\"} \(limit(instance)) \(t)\n"
+            }
+        }
         return out + "# EOF\n"
     }
 }
@@ -138,11 +150,9 @@ struct FleetScenario {
         defer { prometheus.stop() }
         let window = ["--from", "\(scenario.startS * 1000)", "--to", "\(scenario.endS * 1000)"]
         let query = "process_resident_memory_bytes{job=\"api\"}"
-        let limit: Int64 = 2 << 30
-
-        // fleet: exactly the leakers, first, at their true rates.
+        // fleet: exactly the leakers, first, at their true rates, with each container's own limit.
         let fleet = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--step", "30s", "--by", "instance",
-                                 "--memory-limit-bytes", "\(limit)", "--json"] + window)
+                                 "--limit-query", "container_spec_memory_limit_bytes{job=\"api\"}", "--json"] + window)
         try #require(fleet.status == 0, "fleet: \(fleet.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(fleet.stdout.utf8)) as! [String: Any]
         let series = report["series"] as! [[String: Any]]
@@ -161,7 +171,8 @@ struct FleetScenario {
             #expect(abs(rate - truth) <= 0.1 * truth, "\(name): rate \(rate / Double(MiB)) MB/h, truth \(truth / Double(MiB))")
             let last = Double(samples[name]!.last!.bytes)
             let ttl = entry["time_to_limit_secs"] as? Double ?? -1
-            let trueTTL = (Double(limit) - last) / truth * 3600
+            #expect(entry["limit_bytes"] as? Int64 == scenario.limit(instance) || entry["limit_bytes"] as? Int == Int(scenario.limit(instance)))
+            let trueTTL = (Double(scenario.limit(instance)) - last) / truth * 3600
             #expect(abs(ttl - trueTTL) <= 0.1 * trueTTL, "\(name): time to limit \(ttl) s, truth \(trueTTL) s")
         }
         let restarted = series.first { $0["name"] as? String == "host-02:9100" }!
@@ -176,10 +187,14 @@ struct FleetScenario {
         #expect(abs(since - onsetMs) <= 30 * 60_000, "late leaker growing since \(since), onset \(onsetMs)")
 
         // The table names the leakers and --fail-on-leak fails.
-        let table = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--by", "instance", "--fail-on-leak"] + window)
+        let table = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--by", "instance", "--fail-on-leak",
+                                 "--memory-limit-bytes", "\(4 << 30)"] + window)
         #expect(table.status == 2, "stderr: \(table.stderr)")
-        let firstRows = table.stdout.split(separator: "\n").filter { $0.contains("LEAKING") }
-        #expect(firstRows.count == leakers.count, "\(table.stdout)")
+        let leakingRows = table.stdout.split(separator: "\n").filter { $0.contains("LEAKING") }
+        #expect(leakingRows.count == leakers.count, "\(table.stdout)")
+        #expect(leakingRows.allSatisfy { row in leakers.contains { row.contains($0) } && row.contains("MB/h")
+            && row.range(of: #"  [0-9]+(d [0-9]+h|h [0-9]+m)  "#, options: .regularExpression) != nil },
+                "rate and time to limit on every leaking row: \(table.stdout)")
 
         // import: the same series, row for row, runs at restarts.
         let db = directory.path("fleet.sqlite")

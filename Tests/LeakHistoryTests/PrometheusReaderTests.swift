@@ -180,4 +180,75 @@ struct PrometheusReaderTests {
         #expect(throws: PrometheusError.self) { try PrometheusServer(baseURL: "http://user:pw@host:9090") }
         #expect(throws: PrometheusError.self) { try PrometheusServer(baseURL: "http://host:9090/?x=1") }
     }
+
+    private static let matrix = #"{"status":"success","data":{"resultType":"vector","result":[{"metric":{"instance":"a"},"value":[1764000000,"7"]}]}}"#
+
+    private func client(_ server: ScriptedHTTPServer, _ configure: (inout PrometheusServer) -> Void = { _ in }) throws -> PrometheusClient {
+        var settings = try PrometheusServer(baseURL: "http://127.0.0.1:\(server.port)")
+        settings.retryPauseSecs = 0.01
+        configure(&settings)
+        return try PrometheusClient(server: settings)
+    }
+
+    @Test func unavailableAnswersAreRetriedWithTheBearerTokenEachTime() async throws {
+        let server = try ScriptedHTTPServer([
+            .init(status: 503, body: #"{"status":"error","errorType":"unavailable","error":"loading"}"#),
+            .init(status: 502, body: "<html>bad gateway</html>"),
+            .init(status: 200, body: Self.matrix),
+        ])
+        defer { server.stop() }
+        let client = try client(server) { $0.credentials = .bearer("s3cret-token") }
+        let series = try await client.query("up", atMs: 1_764_000_000_000)
+        try await client.shutdown()
+        #expect(series.map(\.values) == [[7]])
+        #expect(server.requests.count == 3)
+        #expect(server.requests.allSatisfy { $0.contains("authorization: Bearer s3cret-token") || $0.contains("Authorization: Bearer s3cret-token") })
+        #expect(server.requests.allSatisfy { $0.hasPrefix("POST /api/v1/query HTTP/1.1") && $0.hasSuffix("query=up&time=1764000000") })
+    }
+
+    @Test func basicAuthIsSentAndARefusalIsNotRetried() async throws {
+        let server = try ScriptedHTTPServer([.init(status: 401, body: "Unauthorized"), .init(status: 200, body: Self.matrix)])
+        defer { server.stop() }
+        let client = try client(server) { $0.credentials = .basic(user: "user", password: "pw") }
+        do {
+            _ = try await client.query("up", atMs: 1_764_000_000_000)
+            Issue.record("no error")
+        } catch let error as PrometheusError {
+            #expect(error.description.hasPrefix("Prometheus at http://127.0.0.1:\(server.port) refused the request (HTTP 401"), "\(error)")
+        }
+        try await client.shutdown()
+        #expect(server.requests.count == 1)
+        #expect(server.requests.first?.lowercased().contains("authorization: basic dxnlcjpwdw==") == true)
+    }
+
+    @Test func aServerThatDoesNotAnswerInTimeIsNamed() async throws {
+        let server = try ScriptedHTTPServer([.init(status: 200, body: Self.matrix, delaySecs: 1), .init(status: 200, body: Self.matrix, delaySecs: 1)])
+        defer { server.stop() }
+        let client = try client(server) {
+            $0.timeoutSecs = 0.2
+            $0.attempts = 2
+        }
+        do {
+            _ = try await client.query("up", atMs: 1_764_000_000_000)
+            Issue.record("no error")
+        } catch let error as PrometheusError {
+            #expect(error == .unreachable(server: "http://127.0.0.1:\(server.port)", attempts: 2, reason: "timed out"), "\(error)")
+        }
+        try await client.shutdown()
+    }
+
+    @Test func anAnswerThatIsNotTheAPIIsNamedAsSuch() async throws {
+        let server = try ScriptedHTTPServer([.init(status: 200, body: "<html>login</html>"), .init(status: 404, body: "404 page not found")])
+        defer { server.stop() }
+        let client = try client(server)
+        await #expect(throws: PrometheusError.malformed(server: "http://127.0.0.1:\(server.port)",
+                                                       reason: "malformed Prometheus answer at byte 0: expected '{'")) {
+            _ = try await client.query("up", atMs: 0)
+        }
+        await #expect(throws: PrometheusError.rejected(server: "http://127.0.0.1:\(server.port)", status: 404, errorType: "",
+                                                      message: "404 page not found")) {
+            _ = try await client.query("up", atMs: 0)
+        }
+        try await client.shutdown()
+    }
 }

@@ -129,3 +129,86 @@ func promtool(_ arguments: [String]) throws -> (status: Int32, output: String) {
     process.waitUntilExit()
     return (process.terminationStatus, String(decoding: data, as: UTF8.self))
 }
+
+/// A loopback HTTP server that answers each connection with the next scripted
+/// reply and closes it, keeping the requests it read: for what a real
+/// Prometheus will not do on demand (a 503, a hang, a 401).
+final class ScriptedHTTPServer: @unchecked Sendable {
+    struct Reply {
+        var status: Int
+        var body: String
+        /// Seconds to wait before answering.
+        var delaySecs: Double = 0
+    }
+
+    let port: Int
+    private let fd: Int32
+    private let thread: Thread
+
+    init(_ replies: [Reply]) throws {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw CLI.CLIError(description: "socket() failed") }
+        self.fd = fd
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let ok = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
+                bind(fd, $0, length) == 0 && listen(fd, 16) == 0 && getsockname(fd, $0, &length) == 0
+            }
+        }
+        guard ok else { close(fd); throw CLI.CLIError(description: "bind/listen failed") }
+        port = Int(UInt16(bigEndian: address.sin_port))
+        let listener = fd
+        let box = Box()
+        thread = Thread {
+            for reply in replies {
+                let client = accept(listener, nil, nil)
+                guard client >= 0 else { return }
+                box.append(ScriptedHTTPServer.readRequest(client))
+                if reply.delaySecs > 0 { Thread.sleep(forTimeInterval: reply.delaySecs) }
+                let body = Array(reply.body.utf8)
+                let head = "HTTP/1.1 \(reply.status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
+                let bytes = Array(head.utf8) + body
+                _ = bytes.withUnsafeBytes { send(client, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+                close(client)
+            }
+        }
+        requestsBox = box
+        thread.start()
+    }
+
+    private let requestsBox: Box
+
+    /// The raw requests received so far (head and body).
+    var requests: [String] { requestsBox.all }
+
+    func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+
+    private final class Box: @unchecked Sendable {
+        private let lock = NSLock()
+        private var items: [String] = []  // guarded by `lock`
+        func append(_ s: String) { lock.withLock { items.append(s) } }
+        var all: [String] { lock.withLock { items } }
+    }
+
+    /// Reads one request: the head, then Content-Length bytes of body.
+    fileprivate static func readRequest(_ client: Int32) -> String {
+        var data = [UInt8]()
+        var buffer = [UInt8](repeating: 0, count: 16_384)
+        while data.count < 1 << 20 {
+            let n = buffer.withUnsafeMutableBytes { recv(client, $0.baseAddress, $0.count, 0) }
+            if n <= 0 { break }
+            data += buffer[0..<n]
+            let text = String(decoding: data, as: UTF8.self)
+            if let split = text.range(of: "\r\n\r\n") {
+                let head = text[..<split.lowerBound].lowercased()
+                let length = head.split(separator: "\r\n").first { $0.hasPrefix("content-length:") }
+                    .flatMap { Int($0.dropFirst("content-length:".count).trimmingCharacters(in: .whitespaces)) } ?? 0
+                if text.utf8.count - text[..<split.upperBound].utf8.count >= length { return text }
+            }
+        }
+        return String(decoding: data, as: UTF8.self)
+    }
+}
