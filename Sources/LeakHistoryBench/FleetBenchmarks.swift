@@ -103,7 +103,7 @@ struct FleetBench: ParsableCommand {
                 fleet verdicts, \(series) series, \(samples) samples | \(f(totalSecs)) wall (target ≤ 15 s): \(leaking) leaking, \(correct) of them true leakers (\(trueLeakers) in the data)
                 — reading from Prometheus (\(requests) range requests, \(bytes / 1_000_000) MB of JSON, in flight 4 at once) | \(f(readSecs)) wall, of which parsing \(f(parseSecs)) CPU summed over requests
                 — analysis (restart splitting, onset search, trend verdict, ranking) | \(f(analysisSecs)) wall, \(String(format: "%.2fM", Double(samples) / analysisSecs / 1e6)) samples/s
-                one deriv(process_resident_memory_bytes[window]) instant query | \(f(derivSecs)): \(derivSeries) slopes, \(derivPositive) positive (noise makes about half the flat ones rise): no verdict, no onset, no restarts
+                one deriv(process_resident_memory_bytes[window]) instant query | \(f(derivSecs)): \(derivSeries) slopes, \(derivPositive) positive against \(trueLeakers) true leakers: a slope, no verdict, no onset, no restarts
                 loading the blocks with promtool (once, not part of the figures) | \(f(loadSecs))
                 """
         }
