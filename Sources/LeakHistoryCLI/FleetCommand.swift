@@ -140,7 +140,8 @@ enum FleetText {
     }
 
     static func rate(_ bytesPerHour: Double) -> String {
-        let mb = bytesPerHour / Double(ByteSize.bytesPerMB)
+        var mb = bytesPerHour / Double(ByteSize.bytesPerMB)
+        if abs(mb) < 0.005 { mb = 0 }  // no "-0.00"
         return (mb >= 0 ? "+" : "") + String(format: abs(mb) >= 100 ? "%.0f" : "%.2f", mb) + " MB/h"
     }
 
