@@ -124,6 +124,8 @@ func withPrometheus<T>(_ options: PrometheusOptions, _ body: (PrometheusClient) 
         client = try PrometheusClient(server: try options.server())
     } catch let error as PrometheusError {
         throw CleanExit.failure("error: \(error)")
+    } catch let error as InputError {
+        throw CleanExit.failure("error: \(error)")
     }
     do {
         let value = try await body(client)
