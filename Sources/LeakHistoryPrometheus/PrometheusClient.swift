@@ -153,8 +153,8 @@ public final class PrometheusClient: Sendable {
         guard !query.trimmingCharacters(in: .whitespaces).isEmpty else { throw PrometheusError.badRange("the query is empty") }
         let total = try Self.pointCount(fromMs: fromMs, toMs: toMs, stepMs: stepMs)
         // Enough chunks to keep every connection busy, none over the server's limit.
-        let perChunk = max(min(server.maxPointsPerSeries, Int((total + Int64(server.concurrency) - 1) / Int64(server.concurrency))),
-                           min(Int(total), 360))
+        let perChunk = min(server.maxPointsPerSeries,
+                           max(Int((total + Int64(server.concurrency) - 1) / Int64(server.concurrency)), min(Int(total), 360)))
         let chunks = try Self.chunks(fromMs: fromMs, toMs: toMs, stepMs: stepMs, pointsPerChunk: perChunk)
         var answers = [[PrometheusSeries]?](repeating: nil, count: chunks.count)
         var timing = Timing()

@@ -222,7 +222,8 @@ struct PrometheusReaderTests {
     }
 
     @Test func aServerThatDoesNotAnswerInTimeIsNamed() async throws {
-        let server = try ScriptedHTTPServer([.init(status: 200, body: Self.matrix, delaySecs: 1), .init(status: 200, body: Self.matrix, delaySecs: 1)])
+        // Answers long after the timeout, so even a loaded machine's late timer fires first.
+        let server = try ScriptedHTTPServer([.init(status: 200, body: Self.matrix, delaySecs: 8), .init(status: 200, body: Self.matrix, delaySecs: 8)])
         defer { server.stop() }
         let client = try client(server) {
             $0.timeoutSecs = 0.2

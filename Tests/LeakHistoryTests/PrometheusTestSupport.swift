@@ -163,6 +163,9 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         let listener = fd
         let box = Box()
         thread = Thread {
+            // The thread closes the listener when it is done, so its number is never
+            // reused (and accepted on) while it may still be in use here.
+            defer { box.closeListener(listener) }
             for reply in replies {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
@@ -184,13 +187,17 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     /// The raw requests received so far (head and body).
     var requests: [String] { requestsBox.all }
 
-    func stop() { shutdown(fd, Int32(SHUT_RDWR)); close(fd) }
+    /// Makes a waiting accept fail; the thread then closes the listener.
+    func stop() { requestsBox.shutDownListener(fd) }
 
     private final class Box: @unchecked Sendable {
         private let lock = NSLock()
         private var items: [String] = []  // guarded by `lock`
+        private var closed = false  // guarded by `lock`
         func append(_ s: String) { lock.withLock { items.append(s) } }
         var all: [String] { lock.withLock { items } }
+        func closeListener(_ fd: Int32) { lock.withLock { closed = true; close(fd) } }
+        func shutDownListener(_ fd: Int32) { lock.withLock { if !closed { shutdown(fd, Int32(SHUT_RDWR)) } } }
     }
 
     /// Reads one request: the head, then Content-Length bytes of body.
