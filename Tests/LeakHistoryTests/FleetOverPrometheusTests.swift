@@ -143,7 +143,7 @@ struct FleetScenario {
         let input = directory.path("history.om")
         try scenario.openMetrics(samples).write(toFile: input, atomically: true, encoding: .utf8)
         let dataDir = directory.path("data")
-        let created = try promtool(["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, dataDir])
+        let created = try await offPool { try promtool(["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, dataDir]) }
         try #require(created.status == 0, "promtool: \(created.output)")
 
         let prometheus = try await LocalPrometheus(config: "global:\n  scrape_interval: 15s\n", directory: directory, dataDir: dataDir)
@@ -151,8 +151,8 @@ struct FleetScenario {
         let window = ["--from", "\(scenario.startS * 1000)", "--to", "\(scenario.endS * 1000)"]
         let query = "process_resident_memory_bytes{job=\"api\"}"
         // fleet: exactly the leakers, first, at their true rates, with each container's own limit.
-        let fleet = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--step", "30s", "--by", "instance",
-                                 "--limit-query", "container_spec_memory_limit_bytes{job=\"api\"}", "--json"] + window)
+        let fleet = try await offPool { try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--step", "30s", "--by", "instance",
+                                 "--limit-query", "container_spec_memory_limit_bytes{job=\"api\"}", "--json"] + window) }
         try #require(fleet.status == 0, "fleet: \(fleet.stderr)")
         let report = try JSONSerialization.jsonObject(with: Data(fleet.stdout.utf8)) as! [String: Any]
         let series = report["series"] as! [[String: Any]]
@@ -187,8 +187,8 @@ struct FleetScenario {
         #expect(abs(since - onsetMs) <= 30 * 60_000, "late leaker growing since \(since), onset \(onsetMs)")
 
         // The table names the leakers and --fail-on-leak fails.
-        let table = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--by", "instance", "--fail-on-leak",
-                                 "--memory-limit-bytes", "\(4 << 30)"] + window)
+        let table = try await offPool { try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", query, "--by", "instance", "--fail-on-leak",
+                                 "--memory-limit-bytes", "\(4 << 30)"] + window) }
         #expect(table.status == 2, "stderr: \(table.stderr)")
         let leakingRows = table.stdout.split(separator: "\n").filter { $0.contains("LEAKING") }
         #expect(leakingRows.count == leakers.count, "\(table.stdout)")
@@ -198,7 +198,7 @@ struct FleetScenario {
 
         // import: the same series, row for row, runs at restarts.
         let db = directory.path("fleet.sqlite")
-        let imported = try CLI.run(["import", "--db", db, "--prometheus", prometheus.url, "--query", query, "--by", "instance"] + window)
+        let imported = try await offPool { try CLI.run(["import", "--db", db, "--prometheus", prometheus.url, "--query", query, "--by", "instance"] + window) }
         try #require(imported.status == 0, "import: \(imported.stderr)")
         #expect(imported.stdout.contains("imported 40 sources, \(40 * samples.first!.value.count) snapshots, \(39 + trueRuns) runs"), "\(imported.stdout)")
         let reader = try HistoryReader(path: db)
@@ -213,12 +213,12 @@ struct FleetScenario {
         }
 
         // The imported history reads like any other.
-        let trend = try CLI.run(["report", "--db", db, "--source", "host-00:9100", "--json"] + window)
+        let trend = try await offPool { try CLI.run(["report", "--db", db, "--source", "host-00:9100", "--json"] + window) }
         #expect(trend.status == 0, "report: \(trend.stderr)")
         #expect(trend.stdout.contains("\"has_leaks\" : true"), "\(trend.stdout.prefix(600))")
 
         // A bad query is refused with the server named, and nothing is retried into a hang.
-        let bad = try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", "sum(", "--since", "1h"])
+        let bad = try await offPool { try CLI.run(["fleet", "--prometheus", prometheus.url, "--query", "sum(", "--since", "1h"]) }
         #expect(bad.status == 1)
         #expect(bad.stderr.contains("Prometheus at \(prometheus.url) refused the request"), "\(bad.stderr)")
     }

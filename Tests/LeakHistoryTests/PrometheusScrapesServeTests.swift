@@ -42,14 +42,15 @@ import Testing
         var targets: [String] = []
         for (source, leaking) in [("api", true), ("worker", false)] {
             let db = directory.path("\(source).sqlite")
-            let ingested = try CLI.run(["ingest", "--db", db, "--source", source, "-"], stdin: history(leaking: leaking, nowMs: now))
+            let lines = history(leaking: leaking, nowMs: now)
+            let ingested = try await offPool { try CLI.run(["ingest", "--db", db, "--source", source, "-"], stdin: lines) }
             try #require(ingested.status == 0, "\(ingested.stderr)")
             let server = try BackgroundProcess(try CLI.executable.path, ["serve", "--db", db, "--port", "0", "--metrics-window", "15m"])
             servers.append(server)
-            let port = try server.waitFor("listening on http://127.0.0.1:").prefix { $0.isNumber }
+            let port = try await offPool { try server.waitFor("listening on http://127.0.0.1:").prefix { $0.isNumber } }
             targets.append("127.0.0.1:\(port)")
         }
-        let rules = try CLI.run(["rules"])
+        let rules = try await offPool { try CLI.run(["rules"]) }
         try rules.stdout.write(toFile: directory.path("rules.yml"), atomically: true, encoding: .utf8)
         let config = """
             global:

@@ -10,6 +10,17 @@ enum PrometheusBinaries {
     static var available: Bool { prometheus != nil && promtool != nil }
 }
 
+/// Runs blocking work (a child process, a wait) on a Dispatch thread, so the
+/// async tests never hold one of the few threads of Swift's cooperative pool
+/// that every other test awaits on.
+func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        DispatchQueue.global().async {
+            continuation.resume(with: Result { try body() })
+        }
+    }
+}
+
 /// A loopback port nobody listens on now (bound to 0 and released).
 func freeLoopbackPort() throws -> Int {
     let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
@@ -63,12 +74,13 @@ final class BackgroundProcess: @unchecked Sendable {
         throw CLI.CLIError(description: "'\(needle)' did not appear; output: \(text.suffix(2000))")
     }
 
-    /// SIGTERM, then SIGKILL after 10 s.
+    /// SIGTERM, then SIGKILL after 10 s; returns once it has exited (Prometheus
+    /// and `serve` take well under a second).
     func stop() {
         guard process.isRunning else { return }
         process.terminate()
         let deadline = Date().addingTimeInterval(10)
-        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.05) }
+        while process.isRunning && Date() < deadline { Thread.sleep(forTimeInterval: 0.02) }
         if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
     }
