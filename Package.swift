@@ -6,6 +6,7 @@ let package = Package(
     platforms: [.macOS(.v15)],
     products: [
         .library(name: "LeakHistory", targets: ["LeakHistory"]),
+        .library(name: "LeakHistoryPrometheus", targets: ["LeakHistoryPrometheus"]),
         .executable(name: "leak-history", targets: ["LeakHistoryCLI"]),
         .executable(name: "leak-history-bench", targets: ["LeakHistoryBench"]),
     ],
@@ -15,6 +16,7 @@ let package = Package(
         .package(url: "https://github.com/swiftcsv/SwiftCSV", from: "0.10.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/jpsim/Yams", from: "5.0.1"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
     ],
     targets: [
         // The system SQLite library (Debian: libsqlite3-dev), nothing more.
@@ -55,11 +57,21 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Reads memory series from a Prometheus HTTP API and gives each one a verdict;
+        // its own target, so an app that embeds the recorder links no HTTP client.
+        .target(
+            name: "LeakHistoryPrometheus",
+            dependencies: [
+                "LeakHistory",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .executableTarget(
             name: "LeakHistoryCLI",
             dependencies: [
                 "LeakHistory",
                 "LeakHistoryServer",
+                "LeakHistoryPrometheus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -69,6 +81,7 @@ let package = Package(
             name: "LeakHistoryBench",
             dependencies: [
                 "LeakHistory",
+                "LeakHistoryPrometheus",
                 "SQLiteStore",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -91,7 +104,7 @@ let package = Package(
         ),
         .testTarget(
             name: "LeakHistoryTests",
-            dependencies: ["LeakHistory", "SQLiteStore", .product(name: "SwiftCSV", package: "SwiftCSV")]
+            dependencies: ["LeakHistory", "LeakHistoryPrometheus", "SQLiteStore", .product(name: "SwiftCSV", package: "SwiftCSV")]
         ),
     ]
 )

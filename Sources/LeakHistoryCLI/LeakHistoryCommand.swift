@@ -13,7 +13,7 @@ struct LeakHistoryCommand: AsyncParsableCommand {
         version: "leak-history \(version) (database schema \(HistorySchema.version))",
         subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self,
                       ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self,
-                      WorkloadCommand.self, ServeCommand.self]
+                      WorkloadCommand.self, ServeCommand.self, FleetCommand.self, ImportCommand.self, RulesCommand.self]
     )
 
     /// Runs the command; every error leaves as one line `error: …` on standard
