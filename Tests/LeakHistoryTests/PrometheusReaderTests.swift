@@ -124,20 +124,6 @@ struct PrometheusReaderTests {
         }
     }
 
-    @Test func theOnsetOfALateLeakIsFoundAndSteadyShapesHaveNone() throws {
-        let late = points { h in 200 + 30 * max(0, h - 18) }
-        let index = try #require(FleetAnalysis.onsetIndex(late, minSamples: 10))
-        #expect(abs(Double(late[index].tMs) / 3_600_000 - 18) < 0.25, "onset at \(Double(late[index].tMs) / 3_600_000) h")
-        #expect(FleetAnalysis.onsetIndex(points { h in 200 + 10 * h }, minSamples: 10) == nil)
-        #expect(FleetAnalysis.onsetIndex(points { _ in 200 }, minSamples: 10) == nil)
-        #expect(FleetAnalysis.onsetIndex(points { h in 200 + 50 * (h * 2).truncatingRemainder(dividingBy: 1) }, minSamples: 10) == nil)
-
-        let verdict = FleetAnalysis.verdict(for: FleetSeries(name: "late", labels: SeriesLabels([:]), points: late),
-                                            config: LeakDetectionConfig())
-        #expect(verdict.status == .leaking)
-        #expect(abs(verdict.rateBytesPerHour / Double(MiB) - 30) < 3, "\(verdict.rateBytesPerHour / Double(MiB)) MB/h")
-        #expect(verdict.growingSinceMs == late[index].tMs)
-    }
 
     @Test func rankingPutsTheSoonestLimitFirst() {
         func verdict(_ name: String, _ status: TrendVerdict.Status, rate: Double, ttl: Double?) -> FleetVerdict {
