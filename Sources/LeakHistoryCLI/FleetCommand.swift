@@ -120,7 +120,8 @@ enum FleetText {
             switch v.status {
             case .leaking: verdict = "LEAKING"
             case .notLeaking: verdict = "ok (\(v.rejectedBy ?? "-"))"
-            case .insufficientData: verdict = "no data"
+            case .insufficientData: verdict = "too few samples"
+            case .noData: verdict = "no data"
             }
             rows.append([
                 "\(index + 1)", v.name, verdict,

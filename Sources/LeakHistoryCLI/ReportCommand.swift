@@ -57,7 +57,7 @@ struct ReportCommand: ParsableCommand {
             let title = "Source '\(report.source ?? "")', \(Self.windowText(report))"
             print(ReportText.forStandardOutput.render(report, title: title), terminator: "")
         }
-        if failOnLeak && report.hasLeaks { throw ExitCode(3) }
+        if failOnLeak && reports.contains(where: \.hasLeaks) { throw ExitCode(3) }
     }
 
     static func windowText(_ report: LeakReport) -> String {
