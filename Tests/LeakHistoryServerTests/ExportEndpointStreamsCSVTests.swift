@@ -60,7 +60,7 @@ import Testing
         ("/api/v1/memory/export.csv?component=session_cache", 400, "what=components"),
         ("/api/v1/memory/export.csv?source=ghost", 404, "ghost"),
         ("/api/v1/memory/export.csv?what=components&source=api&component=ghost", 404, "ghost"),
-        ("/api/v1/memory/export.csv?since=2h&to=1764000000000", 400, "either"),
+        ("/api/v1/memory/export.csv?since=2h&from=1764000000000&to=1764000100000", 400, "at most one"),
         ("/api/v1/memory/export.csv?limit=10", 400, "limit"),
     ])
     func refusalsComeBeforeTheFirstByte(uri: String, status: Int, named: String) async throws {

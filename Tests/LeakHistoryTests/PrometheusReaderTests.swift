@@ -209,7 +209,7 @@ struct PrometheusReaderTests {
 
     @Test func aServerThatDoesNotAnswerInTimeIsNamed() async throws {
         // Answers long after the timeout, so even a loaded machine's late timer fires first.
-        let server = try ScriptedHTTPServer([.init(status: 200, body: Self.matrix, delaySecs: 8), .init(status: 200, body: Self.matrix, delaySecs: 8)])
+        let server = try ScriptedHTTPServer([.init(status: 200, body: Self.matrix, delaySecs: 20), .init(status: 200, body: Self.matrix, delaySecs: 20)])
         defer { server.stop() }
         let client = try client(server) {
             $0.timeoutSecs = 0.2

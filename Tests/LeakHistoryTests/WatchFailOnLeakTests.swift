@@ -80,8 +80,8 @@ import Testing
         defer { dir.remove() }
         let db = dir.path("watch.sqlite")
         let cases: [([String], String)] = [
-            (["watch", "--db", db, "--memory-limit-mb", "9223372036854775807", "--", "true"], "too large"),
-            (["watch", "--db", db, "--memory-limit-mb", "0", "--", "true"], "memory_limit_bytes"),
+            (["watch", "--db", db, "--memory-limit-mb", "9223372036854775807", "--", "true"], "--memory-limit-mb must be a positive number"),
+            (["watch", "--db", db, "--memory-limit-mb", "0", "--", "true"], "--memory-limit-mb must be a positive number"),
             (["watch", "--db", db, "--growth-threshold=-1", "--", "true"], "growth_threshold"),
             (["watch", "--db", db, "--warmup", "soon", "--", "true"], "not a duration"),
             (["watch", "--db", db, "--pss-rss-change", "nan", "--", "true"], "--pss-rss-change"),

@@ -185,7 +185,7 @@ public final class HistoryWriter {
             state.newestSnapshotMs = max(state.newestSnapshotMs ?? event.tsMs, event.tsMs)
             snapshots[state.id] = Self.extend(snapshots[state.id], event.tsMs)
         case .allocation(let name, let bytes), .deallocation(let name, let bytes):
-            let componentID = try self.componentID(state, name: name, kind: .counted)
+            let componentID = try self.componentID(&state, name: name, kind: .counted)
             let position = nextPosition(componentID, at: event.tsMs)
             if let newest = try newestSampleMs(componentID), event.tsMs <= newest {
                 if let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs),
@@ -210,7 +210,7 @@ public final class HistoryWriter {
             state.components[name] = counters
             noteSample(counters.componentID, at: event.tsMs, &components)
         case .gauge(let name, let bytes):
-            let componentID = try self.componentID(state, name: name, kind: .gauge)
+            let componentID = try self.componentID(&state, name: name, kind: .gauge)
             if let newest = try newestSampleMs(componentID), event.tsMs <= newest,
                let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs) {
                 guard stored.sample.allocatedBytes == bytes else {
@@ -268,7 +268,7 @@ public final class HistoryWriter {
         return runID
     }
 
-    private func componentID(_ state: SourceState, name: String, kind: ComponentKind) throws -> Int64 {
+    private func componentID(_ state: inout SourceState, name: String, kind: ComponentKind) throws -> Int64 {
         if let existing = state.components[name] {
             guard existing.kind == kind else { throw Self.kindConflict(name, existing.kind) }
             return existing.componentID
@@ -277,6 +277,12 @@ public final class HistoryWriter {
             guard stored.kind == kind else { throw Self.kindConflict(name, stored.kind) }
             return stored.id
         }
+        let count = try state.storedComponents ?? store.componentCount(sourceID: state.id)
+        state.storedComponents = count
+        guard count < maxComponentsPerSource else {
+            throw InputError(field: "component", message: "'\(name)' would be one component too many: this source already has \(count) components and the limit is \(maxComponentsPerSource) per source (--max-components)")
+        }
+        state.storedComponents = count + 1
         return try store.componentID(sourceID: state.id, name: name, kind: kind)
     }
 
@@ -324,15 +330,9 @@ public final class HistoryWriter {
             guard existing.kind == kind else { throw Self.kindConflict(name, existing.kind) }
             return existing
         }
-        if let stored = try store.component(sourceID: state.id, name: name) {
-            if stored.kind != kind { throw Self.kindConflict(name, stored.kind) }
-        } else {
-            let count = try state.storedComponents ?? store.componentCount(sourceID: state.id)
-            state.storedComponents = count
-            guard count < maxComponentsPerSource else {
-                throw InputError(field: "component", message: "'\(name)' would be one component too many: this source already has \(count) components and the limit is \(maxComponentsPerSource) per source (--max-components)")
-            }
-            state.storedComponents = count + 1
+        // The component exists by now (componentID made it, within the limit).
+        if let stored = try store.component(sourceID: state.id, name: name), stored.kind != kind {
+            throw Self.kindConflict(name, stored.kind)
         }
         let id = try store.componentID(sourceID: state.id, name: name, kind: kind)
         var counters = Counters(componentID: id, kind: kind)
