@@ -90,7 +90,8 @@ import Testing
     }
 
     @Test func thePipeHoldsTheProducerBackAndReleasesItOnCancel() async throws {
-        let pipe = ChunkPipe(capacity: 2, stallTimeoutSecs: 30)
+        // A stall timeout far past any delay a loaded machine adds: only the cancel may stop it.
+        let pipe = ChunkPipe(capacity: 2, stallTimeoutSecs: 600)
         let sent = Atomic<Int>(0)
         let outcome = Mutex<String?>(nil)
         let done = DispatchSemaphore(value: 0)
