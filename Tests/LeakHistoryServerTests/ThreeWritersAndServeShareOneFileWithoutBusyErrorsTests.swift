@@ -34,7 +34,8 @@ import Testing
         for writer in 1...3 {
             DispatchQueue.global().async(group: group) {
                 var round = 0
-                while Date() < deadline && round < 50 {
+                // At least one round each: on a loaded machine the queue may start a block after the deadline.
+                repeat {
                     let file = fixture.directory.appendingPathComponent("w\(writer)-\(round).ndjson").path
                     let base = startMs + Int64(round * Self.linesPerFile)
                     let text = (0..<Self.linesPerFile).map { #"{"ts_ms":\#(base + Int64($0)),"source":"w\#(writer)","usage_bytes":\#(1_000 + $0)}"# }
@@ -48,13 +49,13 @@ import Testing
                     }
                     try? FileManager.default.removeItem(atPath: file)
                     round += 1
-                }
+                } while Date() < deadline && round < 50
             }
         }
         for client in 1...2 {
             DispatchQueue.global().async(group: group) {
                 var batch = 0
-                while Date() < deadline && batch < 10_000 {
+                repeat {
                     let base = startMs + Int64(batch * 500)
                     let body = (0..<500).map { #"{"ts_ms":\#(base + Int64($0)),"source":"p\#(client)","usage_bytes":\#(7 + $0)}"# }
                         .joined(separator: "\n")
@@ -68,7 +69,7 @@ import Testing
                         tally.note("POST p\(client): \(error)")
                     }
                     batch += 1
-                }
+                } while Date() < deadline && batch < 10_000
             }
         }
         group.wait()
