@@ -72,8 +72,8 @@ import Testing
         // The watch writes to files, not pipes: a pipe's write end inherited
         // by another test's long-lived child would keep EOF from ever coming.
         let outPath = dir.path("watch.json"), errPath = dir.path("watch.err")
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let watch = Process()
         watch.executableURL = try CLI.executable
         watch.arguments = ["watch", "--db", path, "--pid", "\(redis.processIdentifier)", "--source", "redis",
