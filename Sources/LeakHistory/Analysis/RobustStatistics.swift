@@ -1,5 +1,5 @@
-/// The statistics the trend verdict is built from: medians, Theil–Sen and
-/// least-squares slopes. Inputs are plain arrays; times in ms, values in bytes.
+/// The statistics the trend verdict is built from: medians, Theil–Sen
+/// slopes, spreads, autocorrelation and Student's t. Inputs are plain arrays; times in ms, values in bytes.
 enum RobustStatistics {
     /// The median of `values` (mean of the two middle ones for an even count); 0 when empty.
     static func median(_ values: [Double]) -> Double {
@@ -63,26 +63,6 @@ enum RobustStatistics {
             }
         }
         return medianInPlace(&slopes)
-    }
-
-    /// Ordinary least squares: slope (value units per ms), intercept at t = 0 and R².
-    static func leastSquares(times: [Double], values: [Double]) -> (slope: Double, intercept: Double, rSquared: Double) {
-        let n = Double(times.count)
-        guard times.count >= 2 else { return (0, values.first ?? 0, 0) }
-        let meanT = times.reduce(0, +) / n
-        let meanV = values.reduce(0, +) / n
-        var stt = 0.0, stv = 0.0, svv = 0.0
-        for i in times.indices {
-            let dt = times[i] - meanT
-            let dv = values[i] - meanV
-            stt += dt * dt
-            stv += dt * dv
-            svv += dv * dv
-        }
-        guard stt > 0 else { return (0, meanV, 0) }
-        let slope = stv / stt
-        let r2 = svv > 0 ? (stv * stv) / (stt * svv) : 0
-        return (slope, meanV - slope * meanT, r2)
     }
 
     /// 1.4826 × the median absolute deviation from the median: the standard

@@ -137,10 +137,8 @@ struct Segmentation: Sendable, Equatable {
             if s > 0 { slopeNorm += bestBeta[1 + s] }
             // Value at the segment's first point, from the full model.
             let first = bounds[s]
-            var valueNorm = bestBeta[0] + bestBeta[1] * x[first]
-            for (j, k) in bestKnots.enumerated() where x[first] > x[k] { valueNorm += bestBeta[2 + j] * (x[first] - x[k]) }
             let slope = slopeNorm * scale / span
-            let valueAtFirst = v0 + scale * valueNorm
+            let valueAtFirst = v0 + scale * model(bestBeta, bestKnots, x, first)
             segments.append(Segment(start: first, end: bounds[s + 1], slope: slope,
                                     intercept: valueAtFirst - slope * times[first]))
         }

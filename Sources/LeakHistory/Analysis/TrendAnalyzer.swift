@@ -124,9 +124,7 @@ public struct TrendAnalyzer: Sendable {
             let lo = reduced.firstTimes[s.start], hi = s.end < m ? reduced.firstTimes[s.end] : .infinity
             let ts = workTimes.filter { $0 >= lo && $0 < hi }
             guard ts.count >= 2 else { return .infinity }
-            let mean = ts.reduce(0, +) / Double(ts.count)
-            let sxx = ts.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
-            return sxx > 0 ? fitNoise / sxx.squareRoot() * ((1 + fitAutocorrelation) / (1 - fitAutocorrelation)).squareRoot() : .infinity
+            return Self.slopeStandardError(times: ts, noise: fitNoise, autocorrelation: fitAutocorrelation)
         }
         var regimeFirst = fit.segments.count - 1
         while regimeFirst > 0 {
@@ -192,7 +190,7 @@ public struct TrendAnalyzer: Sendable {
             : Self.robustFit(times: Array(rt[..<tailIndex]), values: Array(rv[..<tailIndex]), noiseFloor: fitNoise)
         let tailSlope = tail?.slope ?? regime.slope
         let reference = max(regime.slope, head?.slope ?? regime.slope)
-        func error(_ f: RobustFit?) -> Double { f.map { $0.t != 0 && $0.t.isFinite ? abs($0.slope / $0.t) : 0 } ?? 0 }
+        func error(_ f: RobustFit?) -> Double { f?.standardError ?? 0 }
         let tailError = (error(tail) * error(tail) + error(head) * error(head)).squareRoot()
         let minTail = tailMinSlopeRatio * reference
         let plateau = tailSlope < minTail && reference - tailSlope > tailSignificance * tailError
@@ -248,14 +246,18 @@ public struct TrendAnalyzer: Sendable {
         var noise: Double
         var autocorrelation: Double
         var effectiveCount: Double
-        /// The slope over its standard error (residual spread, autocorrelation allowed for).
+        /// The slope's standard error (residual spread, autocorrelation allowed for).
+        var standardError: Double
+        /// The slope over its standard error.
         var t: Double
     }
 
     /// `noiseFloor`: the least noise the standard error assumes (the whole fit's).
     static func robustFit(times: [Double], values: [Double], noiseFloor: Double = 0) -> RobustFit {
         let n = times.count
-        guard n >= 2 else { return RobustFit(slope: 0, noise: 0, autocorrelation: 0, effectiveCount: Double(n), t: 0) }
+        guard n >= 2 else {
+            return RobustFit(slope: 0, noise: 0, autocorrelation: 0, effectiveCount: Double(n), standardError: .infinity, t: 0)
+        }
         let slope = RobustStatistics.theilSenSlope(times: times[...], values: values[...])
         var offsets = (0..<n).map { values[$0] - slope * times[$0] }
         let intercept = RobustStatistics.medianInPlace(&offsets)
@@ -266,11 +268,20 @@ public struct TrendAnalyzer: Sendable {
         // the effective sample count shrinks by (1 − ρ) / (1 + ρ).
         let rho = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(residuals)))
         let inflation = (1 + rho) / (1 - rho)
-        let meanT = times.reduce(0, +) / Double(n)
-        let sxx = times.reduce(0) { $0 + ($1 - meanT) * ($1 - meanT) }
-        let standardError = sxx > 0 ? max(noise, noiseFloor) / sxx.squareRoot() * inflation.squareRoot() : .infinity
+        let standardError = slopeStandardError(times: times, noise: max(noise, noiseFloor), autocorrelation: rho)
         let t = standardError > 0 ? slope / standardError : (slope > 0 ? .infinity : 0)
-        return RobustFit(slope: slope, noise: noise, autocorrelation: rho, effectiveCount: Double(n) / inflation, t: t)
+        return RobustFit(slope: slope, noise: noise, autocorrelation: rho, effectiveCount: Double(n) / inflation,
+                         standardError: standardError, t: t)
+    }
+
+    /// The standard error of a slope fitted at `times` to residuals of spread
+    /// `noise` whose lag-1 autocorrelation is `autocorrelation`: noise / √Sxx,
+    /// inflated by √((1 + ρ) / (1 − ρ)); infinite when the times do not spread.
+    static func slopeStandardError(times: [Double], noise: Double, autocorrelation rho: Double) -> Double {
+        guard !times.isEmpty else { return .infinity }
+        let mean = times.reduce(0, +) / Double(times.count)
+        let sxx = times.reduce(0) { $0 + ($1 - mean) * ($1 - mean) }
+        return sxx > 0 ? noise / sxx.squareRoot() * ((1 + rho) / (1 - rho)).squareRoot() : .infinity
     }
 
     /// At most `maxPoints` points: medians of consecutive blocks (robust to a
