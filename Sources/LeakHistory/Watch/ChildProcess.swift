@@ -72,6 +72,13 @@ public final class ChildProcess: Sendable {
 
     /// Starts `arguments[0]` (looked up in `PATH`) with the rest as its arguments.
     /// `onExit` runs on the reaper thread once the child has exited and been reaped.
+    /// glibc's `posix_spawn_file_actions_addclosefrom_np` (2.34 and later),
+    /// looked up at run time: Swift's Glibc module does not declare it.
+    private static let addCloseFrom: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32)? = {
+        guard let symbol = dlsym(UnsafeMutableRawPointer(bitPattern: 0), "posix_spawn_file_actions_addclosefrom_np") else { return nil }
+        return unsafeBitCast(symbol, to: (@convention(c) (UnsafeMutablePointer<posix_spawn_file_actions_t>, Int32) -> Int32).self)
+    }()
+
     /// Throws `WatchError.spawnFailed` when the command cannot be started.
     public static func spawn(_ arguments: [String], ownProcessGroup: Bool = true,
                              onExit: @escaping @Sendable () -> Void = {}) throws(WatchError) -> ChildProcess {
@@ -100,8 +107,17 @@ public final class ChildProcess: Sendable {
 
         var argv: [UnsafeMutablePointer<CChar>?] = arguments.map { strdup($0) } + [nil]
         defer { for pointer in argv { free(pointer) } }
+        // The command gets standard input, output and error, nothing else: no
+        // descriptor of the watcher's (pipes of other children, sockets, files)
+        // leaks into it, or its lifetime would hold them open.
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        let closesTheRest = Self.addCloseFrom.map { $0(&actions, 3) == 0 } ?? false
         var pid: pid_t = 0
-        let result = posix_spawnp(&pid, program, nil, &attributes, &argv, environ)
+        let result = closesTheRest
+            ? posix_spawnp(&pid, program, &actions, &attributes, &argv, environ)
+            : posix_spawnp(&pid, program, nil, &attributes, &argv, environ)
         guard result == 0 else { throw .spawnFailed(command: program, errno: result) }
 
         let state = ExitState()
