@@ -220,9 +220,12 @@ public enum ProcessTreeStopper {
     public static func stop(_ child: ChildProcess, tree: ProcessTree, firstSignal: Int32, graceSecs: Double,
                             hurry: () -> Bool = { false }, onWait: (_ remaining: Int) -> Void = { _ in }) -> ExitStatus? {
         func send(_ signal: Int32) {
+            // The tree is read before its root is signalled: a root that dies at
+            // once orphans its children, and they would leave the tree unsignalled.
+            let members = tree.scan()
             child.send(signal)
             child.sendToGroup(signal)
-            for pid in tree.scan() where pid != child.pid { kill(pid, signal) }
+            for pid in members where pid != child.pid { kill(pid, signal) }
         }
         send(firstSignal)
         let start = WatchWakeup.uptimeNanoseconds()
