@@ -22,7 +22,16 @@ struct OnsetScenarioTests {
     }
 
     @Test("a leak that starts part-way is flagged within minutes, with its onset and rate")
-    func onsetIsFoundQuickly() throws {
+    func onsetIsFoundQuickly() async throws {
+        // Tens of seconds of analysis: on a thread of its own, not one of the
+        // few Swift Testing runs every other (awaiting) test on.
+        let checks = try await offThePool { try Self.onsetIsFoundQuicklyBody() }
+        for check in checks { #expect(check.passed, "\(check.what)") }
+    }
+
+    /// Computes and prints the figures; returns each expectation, checked by the test.
+    static func onsetIsFoundQuicklyBody() throws -> [(what: String, passed: Bool)] {
+        var checks: [(what: String, passed: Bool)] = []
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("onset.sqlite")
@@ -53,7 +62,7 @@ struct OnsetScenarioTests {
                               sawtooth: sawtooth))
         }
         let decoded = EventDecoder(nowMs: Self.startMs).decodeAll(Data(body.utf8))
-        #expect(decoded.errors.isEmpty)
+        checks.append(("decoded.errors.isEmpty", decoded.errors.isEmpty))
         let writer = try HistoryWriter(path: path)
         _ = try writer.ingest(decoded.events)
         try writer.close()
@@ -116,17 +125,18 @@ struct OnsetScenarioTests {
         print("onset scenarios: \(cases.count) series; flagged before onset \(flaggedBefore); latency median \(String(format: "%.1f", median)) min, worst \(String(format: "%.1f", sorted.last!)) min; growing_since error when first flagged: median \(String(format: "%.1f", atDetection[atDetection.count / 2])) min, worst \(String(format: "%.1f", atDetection.last!)) min; worst over every flagged window \(String(format: "%.1f", worstOnsetError)) min; rate worst error \(String(format: "%.1f", worstRateError * 100))%")
         print("  growing_since, median error over the windows that flag a series: worst series \(String(format: "%.1f", typicalOnsetErrors.max()!)) min")
         print("  without a sawtooth: latency worst \(String(format: "%.1f", plainLatencies.max()!)) min, growing_since median error worst series \(String(format: "%.1f", plainOnsetErrors.max()!)) min")
-        #expect(flaggedBefore == 0)
-        #expect(median <= 15)
-        #expect(atDetection[atDetection.count / 2] <= 5)
-        #expect(plainOnsetErrors.max()! <= 5)
-        #expect(typicalOnsetErrors.max()! <= 10)
+        checks.append(("flaggedBefore == 0", flaggedBefore == 0))
+        checks.append(("median <= 15", median <= 15))
+        checks.append(("atDetection[atDetection.count / 2] <= 5", atDetection[atDetection.count / 2] <= 5))
+        checks.append(("plainOnsetErrors.max()! <= 5", plainOnsetErrors.max()! <= 5))
+        checks.append(("typicalOnsetErrors.max()! <= 10", typicalOnsetErrors.max()! <= 10))
         // Without a sawtooth every series meets the worst-case targets. Under
         // one the trend has one point per cycle (its trough), and a cycle
         // sampled 4–24 times carries aliasing noise of up to a sample's worth
         // of the tooth's slope: there the worst case is looser (printed above).
-        #expect(plainLatencies.max()! <= 25)
-        #expect(sorted.last! <= 35)
-        #expect(worstRateError <= 0.10)
+        checks.append(("plainLatencies.max()! <= 25", plainLatencies.max()! <= 25))
+        checks.append(("sorted.last! <= 35", sorted.last! <= 35))
+        checks.append(("worstRateError <= 0.10", worstRateError <= 0.10))
+        return checks
     }
 }
