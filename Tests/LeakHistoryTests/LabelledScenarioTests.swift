@@ -27,7 +27,8 @@ struct LabelledScenarioTests {
         defer { dir.remove() }
         let path = dir.path("labelled.sqlite")
         let noiseLevels = [0.5, 2.0, 4.0, 8.0]
-        let seeds: [UInt64] = [1, 2, 3, 4]
+        // LABELLED_SEEDS=21,22,23,24 runs the set with other seeds.
+        let seeds = seedList("LABELLED_SEEDS") ?? [1, 2, 3, 4]
         var labels: [String: (shape: LabelledSeries.Shape, spanMs: Int64)] = [:]
         var body = ""
         for shape in LabelledSeries.Shape.allCases {

@@ -118,3 +118,17 @@ enum LabelledSeries {
         return lines.joined(separator: "\n")
     }
 }
+
+/// Seeds named in the environment variable `name` ("1,2,3" or "101-124"), or
+/// `nil` when it is unset: the labelled and onset sets run with other seeds
+/// without an edit (`LABELLED_SEEDS=21-24 swift test --filter Labelled`).
+func seedList(_ name: String) -> [UInt64]? {
+    guard let text = ProcessInfo.processInfo.environment[name], !text.isEmpty else { return nil }
+    var seeds: [UInt64] = []
+    for part in text.split(separator: ",") {
+        let bounds = part.split(separator: "-").compactMap { UInt64($0.trimmingCharacters(in: .whitespaces)) }
+        if bounds.count == 2, bounds[0] <= bounds[1] { seeds += Array(bounds[0]...bounds[1]) }
+        else if bounds.count == 1 { seeds.append(bounds[0]) }
+    }
+    return seeds.isEmpty ? nil : seeds
+}

@@ -37,7 +37,8 @@ struct OnsetScenarioTests {
         let path = dir.path("onset.sqlite")
         var cases: [Case] = []
         var body = ""
-        for seed in UInt64(1)...24 {
+        // ONSET_SEEDS=101-124 runs the set with other seeds.
+        for seed in seedList("ONSET_SEEDS") ?? Array(UInt64(1)...24) {
             var rng = SeededRandom(state: seed &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407)
             let level = rng.uniform(300...400)
             let noise = level * rng.uniform(0.002...0.005)
@@ -79,6 +80,7 @@ struct OnsetScenarioTests {
         var onsetErrorsAtDetection: [Double] = []
         var worstRateError = 0.0
         for c in cases {
+            if let only = ProcessInfo.processInfo.environment["ONSET_VERBOSE"], !only.split(separator: ",").contains(Substring(c.source)) { continue }
             var stableSince: Int64?
             var onsetErrors: [Double] = []
             var finalRate = 0.0
@@ -102,6 +104,10 @@ struct OnsetScenarioTests {
                     }
                 }
                 finalRate = report.trend?.slopeMBPerHour ?? 0
+                // ONSET_VERBOSE=onset-9,onset-12 runs those series alone and prints every window's verdict.
+                if let v = ProcessInfo.processInfo.environment["ONSET_VERBOSE"], v.split(separator: ",").contains(Substring(c.source)), step > 0 {
+                    print("    \(c.source) +\(step): \(report.hasLeaks) since \(report.trend.flatMap { $0.growingSinceMs }.map { Double($0 - c.onsetMs) / 60_000 } ?? .nan) env \(report.trend?.envelope.map { "\($0.troughs)" } ?? "-") \(report.trend?.explanation ?? "-")")
+                }
             }
             let latency = stableSince.map { Double($0 - c.onsetMs) / 60_000 } ?? .infinity
             latencies.append(latency)
@@ -129,13 +135,9 @@ struct OnsetScenarioTests {
         checks.append(("median <= 15", median <= 15))
         checks.append(("atDetection[atDetection.count / 2] <= 5", atDetection[atDetection.count / 2] <= 5))
         checks.append(("plainOnsetErrors.max()! <= 5", plainOnsetErrors.max()! <= 5))
-        checks.append(("typicalOnsetErrors.max()! <= 10", typicalOnsetErrors.max()! <= 10))
-        // Without a sawtooth every series meets the worst-case targets. Under
-        // one the trend has one point per cycle (its trough), and a cycle
-        // sampled 4–24 times carries aliasing noise of up to a sample's worth
-        // of the tooth's slope: there the worst case is looser (printed above).
+        checks.append(("typicalOnsetErrors.max()! <= 5", typicalOnsetErrors.max()! <= 5))
         checks.append(("plainLatencies.max()! <= 25", plainLatencies.max()! <= 25))
-        checks.append(("sorted.last! <= 35", sorted.last! <= 35))
+        checks.append(("sorted.last! <= 25", sorted.last! <= 25))
         checks.append(("worstRateError <= 0.10", worstRateError <= 0.10))
         return checks
     }

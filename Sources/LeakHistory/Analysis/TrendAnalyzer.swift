@@ -12,8 +12,9 @@ import Foundation
 /// 1. **Prepare**: drop each run's warm-up, resample a stepwise series on an
 ///    even grid, join the runs at their offsets (`MemorySeries`).
 /// 2. **Envelope**: when the series oscillates (a GC sawtooth, batch spikes)
-///    keep one trough per cycle (`Envelope`); the trend and its noise are read
-///    from the memory left after each collection.
+///    keep one trough per cycle (`Envelope`), moved to its fall instant when
+///    the falls keep a period; the trend and its noise are read from the
+///    memory left after each collection.
 /// 3. **Onset**: a piecewise-linear fit with up to two change points, chosen
 ///    by BIC (`Segmentation`); the current regime is the last segment,
 ///    extended back over segments that grow at a similar rate and meet it.
@@ -92,9 +93,11 @@ public struct TrendAnalyzer: Sendable {
 
         // 2. The lower envelope of an oscillating series.
         var workTimes = times, workValues = values
+        var trendUncertainty = 0.0
         if let envelope = Envelope.find(times: times, values: values) {
             workTimes = envelope.times
             workValues = envelope.values
+            trendUncertainty = envelope.trendUncertainty
             verdict.envelope = .init(troughs: envelope.times.count, periodSecs: envelope.periodMs / 1000,
                                      amplitudeBytes: Int64(clampingDouble: envelope.amplitudeBytes.rounded()))
         }
@@ -150,7 +153,15 @@ public struct TrendAnalyzer: Sendable {
         // 4. The regime's own robust fit.
         let first = workTimes.firstIndex { $0 >= regimeStartMs } ?? 0
         let (rt, rv) = Self.thinned(Array(workTimes[first...]), Array(workValues[first...]), maxPoints: maxFitPoints)
-        let regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise)
+        var regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise)
+        // Phase-corrected troughs may carry a trend from a period known only
+        // so well (`Envelope.regularTroughs`): it adds to the slope's error.
+        // (It is the same in every part of the series, so the tail and knot
+        // comparisons, which subtract two slopes, do not carry it.)
+        if trendUncertainty > 0 {
+            regime.standardError = (regime.standardError * regime.standardError + trendUncertainty * trendUncertainty).squareRoot()
+            regime.t = regime.slope / regime.standardError
+        }
         let regimeSpanMs = (rt.last ?? 0) - (rt.first ?? 0)
         let growth = regime.slope * regimeSpanMs
         let level = RobustStatistics.median(rv)
@@ -166,7 +177,17 @@ public struct TrendAnalyzer: Sendable {
 
         let since = regimeStartIndex == 0 ? "over the window" : "since \(AnalysisText.timestamp(ms: Int64(clampingDouble: regimeStartMs)))"
         let rate = AnalysisText.rate(bytesPerHour: regime.slope * perHour)
-        let tCrit = RobustStatistics.tCritical(df: regime.effectiveCount - 2)
+        // Degrees of freedom of the noise the t statistic divides by: the
+        // regime's own residuals, or — where the whole fit's noise is the
+        // larger and so is what the error uses — the whole fit's residuals
+        // (its points less the fit's parameters), which estimate it far
+        // better than a young regime of a few troughs can.
+        var noiseDegrees = regime.effectiveCount - 2
+        if fitNoise >= regime.noise {
+            let fitEffective = Double(workTimes.count) * (1 - fitAutocorrelation) / (1 + fitAutocorrelation)
+            noiseDegrees = max(noiseDegrees, fitEffective - Double(fit.segments.count + 1))
+        }
+        let tCrit = RobustStatistics.tCritical(df: noiseDegrees)
         let rises = regime.slope > 0 && regime.t >= tCrit
 
         // A step: the segment before the regime is short and rose far out of
@@ -210,7 +231,8 @@ public struct TrendAnalyzer: Sendable {
             TrendCheck(.noise, passed: rises,
                        detail: "t = \(DecimalText.fixed(min(regime.t, 1e6), 1)) vs \(DecimalText.fixed(tCrit, 1)) needed for \(DecimalText.fixed(regime.effectiveCount, 0)) effective samples; noise ±\(AnalysisText.size(regime.noise))",
                        figures: ["t": regime.t, "t_needed": tCrit, "effective_samples": regime.effectiveCount,
-                                 "noise_bytes": regime.noise, "autocorrelation": regime.autocorrelation]),
+                                 "noise_bytes": regime.noise, "autocorrelation": regime.autocorrelation,
+                                 "period_uncertainty_bytes_per_hour": trendUncertainty * perHour]),
             TrendCheck(.tail, passed: !plateau,
                        detail: "the last \(DecimalText.fixed(tailFraction * 100, 0))% of the regime \(AnalysisText.rate(bytesPerHour: tailSlope * perHour)) vs \(AnalysisText.rate(bytesPerHour: (head?.slope ?? regime.slope) * perHour)) before it, ± \(AnalysisText.rate(bytesPerHour: tailError * perHour).dropFirst()) (a plateau when below \(AnalysisText.rate(bytesPerHour: minTail * perHour)) by more than \(DecimalText.fixed(tailSignificance, 0))×)",
                        figures: ["tail_rate_bytes_per_hour": tailSlope * perHour, "tail_error_bytes_per_hour": tailError * perHour,
