@@ -157,6 +157,7 @@ public struct TrendAnalyzer: Sendable {
         let perHour = 3_600_000.0
         verdict.regimeStartMs = Int64(clampingDouble: regimeStartMs)
         verdict.rateBytesPerHour = regime.slope * perHour
+        verdict.rateErrorBytesPerHour = regime.standardError.isFinite ? regime.standardError * perHour : nil
         verdict.ratePercentPerHour = level > 0 ? regime.slope * perHour / level * 100 : 0
         verdict.growthSinceOnsetBytes = Int64(clampingDouble: growth.rounded())
         verdict.noiseBytes = Int64(clampingDouble: regime.noise.rounded())

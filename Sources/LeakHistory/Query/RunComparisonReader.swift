@@ -1,0 +1,181 @@
+import Foundation
+
+/// Which runs a comparison reads.
+public enum ComparisonSelection: Sendable, Equatable {
+    /// The source's newest run with samples against the one before it.
+    case newestRuns
+    /// Run `target` against run `base` (ids as `runs` lists them).
+    case runs(base: Int64, target: Int64)
+    /// Every run of version `target` against every run of version `base`.
+    case versions(base: String, target: String)
+}
+
+/// A source's versions in the order they first ran, each pooled over its
+/// newest runs and compared with the version before it.
+public struct VersionHistory: Sendable, Encodable {
+    public var source: String
+    public var versions: [Entry]
+    /// Versions the source has beyond the ones listed (the oldest are left out).
+    public var olderVersions: Int
+
+    public struct Entry: Sendable, Encodable {
+        public var figures: PooledFigures
+        /// The run the version first ran in started then.
+        public var firstStartedMs: Int64
+        /// Against the version listed before it; `nil` for the first one.
+        public var comparison: RunComparison?
+
+        enum CodingKeys: String, CodingKey {
+            case version, figures
+            case firstStartedMs = "first_started_ms"
+            case previousVersion = "previous_version"
+            case verdict, change, summary
+        }
+
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(figures.label, forKey: .version)
+            try c.encode(figures, forKey: .figures)
+            try c.encode(firstStartedMs, forKey: .firstStartedMs)
+            try c.encode(comparison?.base.label, forKey: .previousVersion)
+            try c.encode(comparison?.verdict, forKey: .verdict)
+            try c.encode(comparison?.change, forKey: .change)
+            try c.encode(comparison?.summary, forKey: .summary)
+        }
+    }
+
+    enum CodingKeys: String, CodingKey {
+        case source, versions
+        case olderVersions = "older_versions"
+    }
+}
+
+extension HistoryReader {
+    /// Runs a version pools by default: its newest 20 (restarts, hosts).
+    public static let defaultMaxRunsPerVersion = 20
+
+    /// Compares two runs or two versions of `source`: each side's verdict
+    /// after the warm-up (`config.warmupSecs`), pooled over its runs, and
+    /// the regression verdict of `rule` with its words.
+    ///
+    /// ```swift
+    /// let comparison = try reader.compare(source: "api", .versions(base: "1.4.1", target: "1.4.2"), nowMs: now)
+    /// print(comparison.summary)   // leak introduced in 1.4.2: usage +38.00 MiB/h (1.4.1: flat); grows in `sessions` …
+    /// ```
+    ///
+    /// Throws `InputError` naming what exists when a run or version is not
+    /// the source's, or when it has fewer than two runs to compare.
+    public func compare(source: String, _ selection: ComparisonSelection = .newestRuns, config: LeakDetectionConfig = .init(),
+                        rule: RegressionRule = .init(), nowMs: Int64,
+                        maxRunsPerVersion: Int = HistoryReader.defaultMaxRunsPerVersion) throws -> RunComparison {
+        try config.validate()
+        let runs = try sourceSummary(source).runs
+        func side(_ label: String, version: String?, _ chosen: [RunSummary]) throws -> PooledFigures {
+            PooledFigures(label: label, version: version,
+                          runs: try runFigures(source: source, chosen, among: runs, config: config, nowMs: nowMs))
+        }
+        func runLabel(_ run: RunSummary) -> String {
+            "run \(run.id)" + (run.version.map { " (\($0))" } ?? "")
+        }
+        switch selection {
+        case .newestRuns:
+            let recorded = runs.filter { $0.samples > 0 }
+            guard recorded.count >= 2 else {
+                throw InputError(field: "runs", message: "'\(source)' has \(recorded.count) run\(recorded.count == 1 ? "" : "s") with samples; a comparison needs two (record another run, or name two with runs)")
+            }
+            let base = recorded[recorded.count - 2], target = recorded[recorded.count - 1]
+            return RunComparison(source: source, basis: .runs, base: try side(runLabel(base), version: base.version, [base]),
+                                 target: try side(runLabel(target), version: target.version, [target]), rule: rule)
+        case .runs(let baseID, let targetID):
+            guard baseID != targetID else { throw InputError(field: "runs", message: "both sides are run \(baseID); name two different runs") }
+            func find(_ id: Int64) throws -> RunSummary {
+                guard let run = runs.first(where: { $0.id == id }) else {
+                    let ids = runs.map { String($0.id) }
+                    throw InputError(field: "runs", message: "'\(source)' has no run \(id) (its runs: \(ids.suffix(12).joined(separator: ", "))\(ids.count > 12 ? ", … the newest 12" : ""))")
+                }
+                return run
+            }
+            let base = try find(baseID), target = try find(targetID)
+            return RunComparison(source: source, basis: .runs, base: try side(runLabel(base), version: base.version, [base]),
+                                 target: try side(runLabel(target), version: target.version, [target]), rule: rule)
+        case .versions(let baseVersion, let targetVersion):
+            guard baseVersion != targetVersion else {
+                throw InputError(field: "versions", message: "both sides are version \(baseVersion); name two different versions")
+            }
+            let known = Self.versionsInOrder(runs)
+            func pick(_ version: String) throws -> [RunSummary] {
+                let chosen = runs.filter { $0.version == version && $0.samples > 0 }
+                guard !chosen.isEmpty else {
+                    let list = known.isEmpty ? "none of its runs has a version" : "its versions: \(known.suffix(12).joined(separator: ", "))"
+                    throw InputError(field: "versions", message: "no run of '\(source)' with samples has version '\(version)' (\(list))")
+                }
+                return Array(chosen.suffix(max(1, maxRunsPerVersion)))
+            }
+            let base = try pick(baseVersion), target = try pick(targetVersion)
+            return RunComparison(source: source, basis: .versions, base: try side(baseVersion, version: baseVersion, base),
+                                 target: try side(targetVersion, version: targetVersion, target), rule: rule)
+        }
+    }
+
+    /// The newest `maxVersions` versions of `source` in the order they first
+    /// ran, each pooled over its newest `maxRunsPerVersion` runs and compared
+    /// with the version before it (the dashboard's versions panel).
+    public func versionHistory(source: String, config: LeakDetectionConfig = .init(), rule: RegressionRule = .init(), nowMs: Int64,
+                               maxVersions: Int = 8, maxRunsPerVersion: Int = HistoryReader.defaultMaxRunsPerVersion) throws -> VersionHistory {
+        try config.validate()
+        let runs = try sourceSummary(source).runs
+        let versions = Self.versionsInOrder(runs)
+        let listed = versions.suffix(max(1, maxVersions))
+        var entries: [VersionHistory.Entry] = []
+        for version in listed {
+            let chosen = Array(runs.filter { $0.version == version && $0.samples > 0 }.suffix(max(1, maxRunsPerVersion)))
+            let figures = PooledFigures(label: version, version: version,
+                                        runs: try runFigures(source: source, chosen, among: runs, config: config, nowMs: nowMs))
+            let comparison = entries.last.map { RunComparison(source: source, basis: .versions, base: $0.figures, target: figures, rule: rule) }
+            entries.append(.init(figures: figures, firstStartedMs: runs.first { $0.version == version }!.startedMs, comparison: comparison))
+        }
+        return VersionHistory(source: source, versions: entries, olderVersions: versions.count - listed.count)
+    }
+
+    /// The figures of the newest run of each of the newest `maxVersions`
+    /// versions of `source` that recorded samples, oldest version first.
+    public func newestRunOfEachVersion(source: String, config: LeakDetectionConfig = .init(), nowMs: Int64,
+                                       maxVersions: Int = 20) throws -> [RunFigures] {
+        try config.validate()
+        let runs = try sourceSummary(source).runs
+        let newest = Self.versionsInOrder(runs).suffix(max(1, maxVersions)).compactMap { version in
+            runs.last { $0.version == version && $0.samples > 0 }
+        }
+        return try runFigures(source: source, newest, among: runs, config: config, nowMs: nowMs)
+    }
+
+    /// Versions of runs that recorded samples, in the order they first ran.
+    static func versionsInOrder(_ runs: [RunSummary]) -> [String] {
+        var seen: Set<String> = []
+        return runs.compactMap { run in
+            guard let version = run.version, run.samples > 0, seen.insert(version).inserted else { return nil }
+            return version
+        }
+    }
+
+    /// Each run's verdict over its own span (its start to its last sample,
+    /// never into the next run), from the one window report.
+    func runFigures(source: String, _ chosen: [RunSummary], among runs: [RunSummary], config: LeakDetectionConfig,
+                    nowMs: Int64) throws -> [RunFigures] {
+        let starts = runs.map(\.startedMs).sorted()
+        return try chosen.map { run in
+            let from = min(run.startedMs, run.firstSampleMs ?? run.startedMs)
+            let next = starts.first { $0 > run.startedMs }
+            var to = run.lastSampleMs ?? run.endedMs ?? next.map { $0 - 1 } ?? nowMs
+            if let next { to = min(to, next - 1) }
+            let analysis = try windowAnalysis(source: source, window: try TimeWindow(fromMs: from, toMs: max(from, to)),
+                                              config: config, nowMs: nowMs)
+            let verdict = analysis.report.trend ?? .noData(subject: "'\(source)'")
+            return RunFigures(runID: run.id, startedMs: run.startedMs, endedMs: run.endedMs, deployment: run.deployment,
+                              verdict: verdict, usageBytes: analysis.report.currentBytes,
+                              components: analysis.components.map {
+                                  ComponentRate(name: $0.name, kind: $0.kind, heldBytes: $0.totals.allocatedBytesTotal, verdict: $0.trend)
+                              })
+        }
+    }
+}
