@@ -58,7 +58,7 @@ def main():
                 if shape == "noisy":
                     noise = rng.gauss(0, 3 * MIB)
                     if host == 1:                          # a slow wander (autocorrelated noise)
-                        wander = 0.97 * wander + rng.gauss(0, 1.5 * MIB)
+                        wander = 0.9 * wander + rng.gauss(0, 0.4 * MIB)
                         extra = wander
                     if host == 2 and i >= SAMPLES - 60:    # rises 10 MiB in its last 30 minutes
                         extra = (i - (SAMPLES - 60)) / 60 * 10 * MIB

@@ -14,8 +14,9 @@ struct CompareCommand: ParsableCommand {
         commandName: "compare",
         abstract: "Compare two runs or two versions of a source: did a version bring a leak, and where?",
         discussion: """
-            Each side is judged after its warm-up (--warmup): its verdict, the rate since onset, \
-            the time to --memory-limit-mb, and per component the rate and the bytes held. A \
+            Each side is judged after its warm-up (--warmup): its verdict, its rate (since onset \
+            when it leaks, else the net fitted rate over the run), the time to \
+            --memory-limit-mb, and per component the rate and the bytes held. A \
             version pools all its runs (restarts, hosts; the newest 20): the median of their \
             rates, with their spread. The newer side is a regression when its rate exceeds the \
             older one's by more than the larger of --floor-mb-per-hour and the runs' spread, so \
@@ -104,7 +105,7 @@ struct CompareText {
         let text = ReportText(colour: colour)
         var out = text.bold("Source '\(c.source)': \(c.base.label) → \(c.target.label)") + "\n"
         let sideHeader = c.basis == .versions ? "VERSION" : "RUN"
-        var rows = [[sideHeader, "RUNS", "VERDICT", "RATE SINCE ONSET", "SPREAD", "LEAKING RUNS", "TIME TO LIMIT"]]
+        var rows = [[sideHeader, "RUNS", "VERDICT", "RATE", "SPREAD", "LEAKING RUNS", "TIME TO LIMIT"]]
         for side in [c.base, c.target] {
             rows.append([side.label, "\(side.runs.count)", statusWord(side.status), AnalysisText.rate(bytesPerHour: side.rateBytesPerHour),
                          "±" + AnalysisText.rate(bytesPerHour: side.spreadBytesPerHour).dropFirst(),
@@ -112,7 +113,7 @@ struct CompareText {
         }
         out += indent(textTable(rows))
         out += "  runs:\n"
-        var runRows = [["RUN", "VERSION", "STARTED (UTC)", "SAMPLES", "VERDICT", "RATE SINCE ONSET", "GROWING SINCE", "LABELS"]]
+        var runRows = [["RUN", "VERSION", "STARTED (UTC)", "SAMPLES", "VERDICT", "RATE", "GROWING SINCE", "LABELS"]]
         for run in c.base.runs + c.target.runs {
             runRows.append(["\(run.runID)", run.version ?? "—", timeCell(run.startedMs), "\(run.sampleCount)", statusWord(run.status),
                             run.isJudged ? AnalysisText.rate(bytesPerHour: run.rateBytesPerHour) : "—",
@@ -122,7 +123,7 @@ struct CompareText {
         out += indent(textTable(runRows), by: 4)
         let moved = c.components.prefix(8)
         if !moved.isEmpty {
-            out += "  components (rate since onset; held at the end):\n"
+            out += "  components (rate; held at the end):\n"
             var componentRows = [["COMPONENT", c.base.label, c.target.label, "CHANGE", ""]]
             for change in moved {
                 func cell(_ side: PooledFigures) -> String {

@@ -734,7 +734,7 @@ components:
       minLength: 1
       maxLength: 64
       pattern: '^[A-Za-z0-9._+:~/-]+$'
-      description: A version, letters, digits and . _ - + : ~ / (1.4.2, v2.0.0-rc.1, a commit hash).
+      description: "A version: letters, digits and . _ - + : ~ / (1.4.2, v2.0.0-rc.1, a commit hash)."
     BaselineEvent:
       type: object
       additionalProperties: false
@@ -787,7 +787,7 @@ components:
           enum: [leaking, not_leaking, insufficient_data, no_data]
         rate_bytes_per_hour:
           type: number
-          description: The fitted rate since onset (the current regime).
+          description: The fitted rate since onset when the run leaks, else the net fitted rate over the run.
         rate_text:
           type: string
         rate_error_bytes_per_hour:
@@ -1318,7 +1318,7 @@ components:
         regime is judged by the checks, the first failing one is rejected_by.
       required: [status, is_leaking, rejected_by, explanation, sample_count, run_count, analysis, span_secs,
                  regime_start_ms, growing_since_ms, growing_since, rate_bytes_per_hour, rate_text, rate_error_bytes_per_hour,
-                 rate_percent_per_hour, growth_since_onset_bytes, noise_bytes, time_to_limit_secs,
+                 net_rate_bytes_per_hour, net_rate_error_bytes_per_hour, rate_percent_per_hour, growth_since_onset_bytes, noise_bytes, time_to_limit_secs,
                  envelope, segments, checks]
       properties:
         status:
@@ -1365,6 +1365,13 @@ components:
           type: number
           nullable: true
           description: The standard error of the rate (residual noise, autocorrelation allowed for); null when it cannot be known.
+        net_rate_bytes_per_hour:
+          type: number
+          nullable: true
+          description: The fitted model's net rate over the whole series (its growth from the first sample to the last over the span).
+        net_rate_error_bytes_per_hour:
+          type: number
+          nullable: true
         rate_percent_per_hour:
           type: number
         growth_since_onset_bytes:

@@ -11,7 +11,9 @@ public struct RunFigures: Sendable, Equatable, Encodable {
     /// Usage samples the verdict read (after the warm-up).
     public var sampleCount: Int
     public var status: TrendVerdict.Status
-    /// The fitted rate of the current regime (since onset, when leaking).
+    /// How fast the run grew: since onset (the current regime) when it
+    /// leaks; else the net fitted rate over the whole run, since a run that
+    /// does not leak has no onset (its last regime may be a short wander).
     public var rateBytesPerHour: Double
     /// Its standard error, when the verdict could give one.
     public var rateErrorBytesPerHour: Double?
@@ -34,8 +36,7 @@ public struct RunFigures: Sendable, Equatable, Encodable {
         self.deployment = deployment
         sampleCount = verdict.sampleCount
         status = verdict.status
-        rateBytesPerHour = verdict.rateBytesPerHour
-        rateErrorBytesPerHour = verdict.rateErrorBytesPerHour
+        (rateBytesPerHour, rateErrorBytesPerHour) = verdict.comparableRate
         growingSinceMs = verdict.growingSinceMs
         timeToLimitSecs = verdict.timeToLimitSecs
         self.usageBytes = usageBytes
@@ -99,8 +100,7 @@ public struct ComponentRate: Sendable, Equatable, Encodable {
         self.kind = kind
         self.heldBytes = heldBytes
         let judged = verdict.map { $0.status == .leaking || $0.status == .notLeaking } ?? false
-        rateBytesPerHour = judged ? verdict!.rateBytesPerHour : 0
-        rateErrorBytesPerHour = judged ? verdict!.rateErrorBytesPerHour : nil
+        (rateBytesPerHour, rateErrorBytesPerHour) = judged ? verdict!.comparableRate : (0, nil)
         isLeaking = verdict?.isLeaking ?? false
     }
 
@@ -122,5 +122,14 @@ public struct ComponentRate: Sendable, Equatable, Encodable {
         try c.encode(AnalysisText.rate(bytesPerHour: rateBytesPerHour), forKey: .rateText)
         try c.encode(rateErrorBytesPerHour, forKey: .rateErrorBytesPerHour)
         try c.encode(isLeaking, forKey: .isLeaking)
+    }
+}
+
+extension TrendVerdict {
+    /// The rate a comparison reads, with its standard error: since onset for
+    /// a leak, else the net fitted rate over the series.
+    var comparableRate: (Double, Double?) {
+        if isLeaking { return (rateBytesPerHour, rateErrorBytesPerHour) }
+        return (netRateBytesPerHour ?? rateBytesPerHour, netRateBytesPerHour == nil ? rateErrorBytesPerHour : netRateErrorBytesPerHour)
     }
 }
