@@ -35,7 +35,7 @@ import Testing
         return try reader.compare(source: "api", selection, config: config, nowMs: nowMs)
     }
 
-    @Test("each pair of versions gets the right verdict, words and figures")
+    @Test("each pair of versions gets the right verdict, words and figures; a noisy run alone is a regression, pooled it is not; the newest runs by default")
     func versionPairs() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -93,13 +93,13 @@ import Testing
         #expect(fixed.summary.contains("; `sessions`") && fixed.summary.hasSuffix(" no longer grow"), "\(fixed.summary)")
         #expect(fixed.components.filter(\.isFixed).map(\.name).sorted() == ["rss_anon", "sessions"])
         #expect(fixed.target.leakingRuns == 0)
+
+        try await Self.checkOneNoisyRun(db)
+        try await Self.checkNewestRunsAndVersionHistory(db)
     }
 
-    @Test("one noisy run compared on its own is a regression; pooled with its version's other runs it is not")
-    func oneNoisyRunAloneAgainstPooled() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let db = try await offThePool { try Self.history(dir) }
+    /// One noisy run compared on its own is a regression; pooled with its version's other runs it is not.
+    static func checkOneNoisyRun(_ db: String) async throws {
         // Runs 1–3 are 1.4.0, 4–6 are 1.4.1; run 6 rises 10 MiB in its last 30 minutes.
         let (alone, pooled) = try await offThePool {
             (try Self.compare(db, .runs(base: 1, target: 6)), try Self.compare(db, .versions(base: "1.4.0", target: "1.4.1")))
@@ -110,11 +110,8 @@ import Testing
         #expect(pooled.target.rateBytesPerHour < alone.target.rateBytesPerHour)
     }
 
-    @Test("without a selection: the newest run against the one before it; the version history lists each version's change")
-    func newestRunsAndVersionHistory() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let db = try await offThePool { try Self.history(dir) }
+    /// Without a selection: the newest run against the one before it; the version history lists each version's change.
+    static func checkNewestRunsAndVersionHistory(_ db: String) async throws {
         let (newest, history) = try await offThePool { () -> (RunComparison, VersionHistory) in
             let reader = try HistoryReader(path: db)
             defer { try? reader.close() }
@@ -129,7 +126,7 @@ import Testing
         #expect(history.olderVersions == 0)
     }
 
-    @Test("leak-history compare prints the sides, their runs, the components and the words; --json and --fail-on-regression")
+    @Test("leak-history compare prints the sides, their runs, the components and the words; --json, --fail-on-regression, and clear errors for bad selections")
     func commandLine() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -159,13 +156,7 @@ import Testing
 
         #expect(failing.status == 3)
         #expect(passing.status == 0, "\(passing.stderr)")
-    }
 
-    @Test("bad selections are clear errors that name what exists")
-    func badSelections() async throws {
-        let dir = try TemporaryDirectory()
-        defer { dir.remove() }
-        let db = try await offThePool { try Self.history(dir) }
         let (unknown, run, one, both, badVersion) = try await offThePool {
             (try CLI.run(["compare", "--db", db, "--versions", "1.4.1", "2.0"]),
              try CLI.run(["compare", "--db", db, "--runs", "3", "99"]),

@@ -46,19 +46,21 @@ import Testing
     }
 
     @Test("watch refuses a bad --version or --label before it starts anything")
-    func badDeploymentOptions() throws {
+    func badDeploymentOptions() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let db = dir.path("none.sqlite")
-        let version = try CLI.run(["watch", "--db", db, "--version", "1.0 beta", "--", "true"])
+        let (version, label, twice, rootVersion) = try await offThePool {
+            (try CLI.run(["watch", "--db", db, "--version", "1.0 beta", "--", "true"]),
+             try CLI.run(["watch", "--db", db, "--label", "host", "--", "true"]),
+             try CLI.run(["watch", "--db", db, "--label", "a=1", "--label", "a=2", "--", "true"]),
+             try CLI.run(["--version"]))
+        }
         #expect(version.status != 0)
         #expect(version.stderr.contains("--version: the version holds U+20"), "\(version.stderr)")
-        let label = try CLI.run(["watch", "--db", db, "--label", "host", "--", "true"])
         #expect(label.stderr.contains("--label: 'host' is not key=value (e.g. host=web-1)"), "\(label.stderr)")
-        let twice = try CLI.run(["watch", "--db", db, "--label", "a=1", "--label", "a=2", "--", "true"])
         #expect(twice.stderr.contains("--label: 'a' is given twice"), "\(twice.stderr)")
         #expect(!FileManager.default.fileExists(atPath: db))
-        let rootVersion = try CLI.run(["--version"])
         #expect(rootVersion.stdout.hasPrefix("leak-history "), "the root --version still prints the version")
     }
 }

@@ -113,7 +113,7 @@ struct MetricsController<Context: RequestContext> {
         out.declare("leak_history_leak_candidates", help: "Leak candidates in the window by severity.", type: .gauge)
         out.declare("leak_history_window_samples", help: "Usage samples in the window.", type: .gauge)
         out.declare("leak_history_time_to_limit_seconds", help: "Seconds until the configured memory limit at the current slope.", type: .gauge)
-        out.declare("leak_history_run_growth_bytes_per_second", help: "Fitted rate since onset of the newest run of each version (over that run, after the warm-up).", type: .gauge)
+        out.declare("leak_history_run_growth_bytes_per_second", help: "Rate of the newest run of each version, over that run after the warm-up: since onset when it leaks, else its net fitted rate.", type: .gauge)
         for source in sources {
             for run in source.versionRuns where run.isJudged {
                 out.gauge("leak_history_run_growth_bytes_per_second", help: "", labels: ["source": source.name, "version": run.version ?? ""],
