@@ -118,6 +118,7 @@ enum DashboardPage {
   .pill.v-leaking { color: var(--critical); background: var(--critical-bg); }
   .pill.v-ok { color: var(--ok); background: var(--ok-bg); }
   .pill.v-none { color: var(--muted); background: #f1f3f5; }
+  table.versions .pill { white-space: nowrap; }
   @media (max-width: 980px) { main { grid-template-columns: 1fr; } .verdict { grid-template-columns: 1fr; } .tiles { flex-wrap: wrap; } }
 </style>
 </head>
@@ -155,10 +156,6 @@ enum DashboardPage {
     <h2>Usage over time <small class="muted" id="usage-note"></small></h2>
     <div id="usage-chart"></div>
   </section>
-  <section class="card wide" id="versions-card" hidden>
-    <h2>Versions <small class="muted" id="versions-note"></small></h2>
-    <div id="versions"></div>
-  </section>
   <section class="card">
     <h2>Leak candidates <small class="muted" id="cand-note"></small></h2>
     <div id="candidates"></div>
@@ -171,6 +168,10 @@ enum DashboardPage {
     <h2>Verdict checks &amp; recommendations</h2>
     <ul class="recs" id="recs"></ul>
     <ul class="checks" id="checks"></ul>
+  </section>
+  <section class="card wide" id="versions-card" hidden>
+    <h2>Versions <small class="muted" id="versions-note"></small></h2>
+    <div id="versions"></div>
   </section>
 </main>
 <div class="tooltip" id="tooltip"></div>
@@ -198,6 +199,11 @@ function svg(tag, attrs, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+// Bytes per hour as the server writes rates: MiB/h, or KiB/h below 0.1 MiB/h.
+function perHour(b) {
+  return Math.abs(b) >= 0.1 * MiB ? (b / MiB).toFixed(2) + " MiB/h" : (b / 1024).toFixed(1) + " KiB/h";
+}
+
 function bytes(b) {
   if (b === null || b === undefined) return "—";
   const a = Math.abs(b);
@@ -377,7 +383,7 @@ function renderOverview(overview, sources) {
   const leaking = overview.filter((r) => r.has_leaks).length;
   $("overview-note").textContent = overview.length + " source" + (overview.length > 1 ? "s" : "") + " · " + leaking + " leaking · each over " +
     (state.win === "auto" ? "its default window" : "the chosen window");
-  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Slope"),
+  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Rate"),
     el("th", {}, "Growing since"), el("th", {}, "Trend"), el("th", {}, "Runs"), el("th", {}, "Last sample (UTC)"));
   const rows = overview.map((r) => {
     const info = byName[r.source] || {};
@@ -386,7 +392,7 @@ function renderOverview(overview, sources) {
     const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
       el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
       el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
-      el("td", { class: "r num" }, r.trend ? rate(r.trend.slope_mb_per_hour) : "—"),
+      el("td", { class: "r num" }, r.trend && r.sample_count ? r.trend.rate_text : "—"),
       el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
       el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
       el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));
@@ -646,7 +652,7 @@ function renderVersions(history) {
   $("versions-note").textContent = history.versions.length + " version" + (history.versions.length > 1 ? "s" : "") +
     (history.older_versions ? " (newest; " + history.older_versions + " older not shown)" : "") + " · each pooled over its runs";
   const head = el("tr", {}, el("th", {}, "Version"), el("th", {}, "First run (UTC)"), el("th", {}, "Runs"), el("th", {}, "Verdict"),
-    el("th", { class: "r" }, "Rate since onset"), el("th", { class: "r" }, "Spread"), el("th", {}, "Against the previous version"));
+    el("th", { class: "r", title: "since onset when leaking, else the net fitted rate; the median over the runs" }, "Rate"), el("th", { class: "r" }, "Spread"), el("th", {}, "Against the previous version"));
   const rows = history.versions.map((entry) => {
     const v = Object.assign({}, entry.figures, entry);
     const pill = v.status === "leaking" ? el("span", { class: "pill v-leaking" }, "LEAKING")
@@ -656,7 +662,7 @@ function renderVersions(history) {
       el("td", {}, el("span", { class: "comp" }, v.version)), el("td", { class: "num" }, fullTime(v.first_started_ms)),
       el("td", { class: "num" }, v.leaking_runs + " of " + v.judged_runs + " leaking" + (v.runs.length > v.judged_runs ? " (" + v.runs.length + " runs)" : "")),
       el("td", {}, pill), el("td", { class: "r num" }, v.judged_runs ? v.rate_text : "—"),
-      el("td", { class: "r num" }, v.judged_runs ? "±" + bytes(v.spread_bytes_per_hour) + "/h" : "—"),
+      el("td", { class: "r num" }, v.judged_runs ? "±" + perHour(v.spread_bytes_per_hour) : "—"),
       el("td", { class: "why" }, v.verdict ? el("span", { class: "pill " + change }, v.verdict.replace("_", " ")) : "—", v.summary ? " " + v.summary : ""));
   });
   $("versions").replaceChildren(el("div", { class: "scroll" }, el("table", { class: "versions" }, el("thead", {}, head), el("tbody", {}, ...rows))));
