@@ -415,6 +415,9 @@ struct WatchCommand: ParsableCommand {
         lines += "Recorded in \(path). Look further:\n"
         for sampler in samplers {
             lines += "  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))\n"
+            if sampler.recorder.deployment.version != nil {
+                lines += "  leak-history compare --db \(path) --source \(Self.shellQuoted(sampler.source))   # this run against the one before it\n"
+            }
         }
         out.write(lines)
     }
