@@ -138,15 +138,18 @@ extension HistoryReader {
     }
 
     /// The figures of the newest run of each of the newest `maxVersions`
-    /// versions of `source` that recorded samples, oldest version first.
+    /// versions of `source`, oldest version first (for `/metrics`: it reads
+    /// the run table only, no sample counts, so a source without versions
+    /// costs one small query).
     public func newestRunOfEachVersion(source: String, config: LeakDetectionConfig = .init(), nowMs: Int64,
                                        maxVersions: Int = 20) throws -> [RunFigures] {
         try config.validate()
-        let runs = try sourceSummary(source).runs
-        let newest = Self.versionsInOrder(runs).suffix(max(1, maxVersions)).compactMap { version in
-            runs.last { $0.version == version && $0.samples > 0 }
-        }
-        return try runFigures(source: source, newest, among: runs, config: config, nowMs: nowMs)
+        let runs = try self.runs(source: source)
+        guard runs.contains(where: { $0.version != nil }) else { return [] }
+        var seen: Set<String> = []
+        let versions = runs.compactMap { run in run.version.flatMap { seen.insert($0).inserted ? $0 : nil } }
+        let newest = versions.suffix(max(1, maxVersions)).compactMap { version in runs.last { $0.version == version } }
+        return try runFigures(source: source, newest.map { RunSpan($0) }, among: runs.map(\.startedMs), config: config, nowMs: nowMs)
     }
 
     /// Versions of runs that recorded samples, in the order they first ran.
@@ -158,15 +161,39 @@ extension HistoryReader {
         }
     }
 
-    /// Each run's verdict over its own span (its start to its last sample,
-    /// never into the next run), from the one window report.
+    /// A run and, when known, the span of its samples.
+    struct RunSpan {
+        var run: StoredRun
+        var firstSampleMs: Int64?
+        var lastSampleMs: Int64?
+
+        init(_ run: StoredRun) {
+            self.run = run
+        }
+
+        init(_ summary: RunSummary) {
+            run = StoredRun(id: summary.id, startedMs: summary.startedMs, endedMs: summary.endedMs, pid: summary.pid,
+                            command: summary.command, deployment: summary.deployment)
+            firstSampleMs = summary.firstSampleMs
+            lastSampleMs = summary.lastSampleMs
+        }
+    }
+
     func runFigures(source: String, _ chosen: [RunSummary], among runs: [RunSummary], config: LeakDetectionConfig,
                     nowMs: Int64) throws -> [RunFigures] {
-        let starts = runs.map(\.startedMs).sorted()
-        return try chosen.map { run in
-            let from = min(run.startedMs, run.firstSampleMs ?? run.startedMs)
+        try runFigures(source: source, chosen.map { RunSpan($0) }, among: runs.map(\.startedMs), config: config, nowMs: nowMs)
+    }
+
+    /// Each run's verdict over its own span (its start to its last sample,
+    /// never into the next run's start), from the one window report.
+    func runFigures(source: String, _ chosen: [RunSpan], among runStarts: [Int64], config: LeakDetectionConfig,
+                    nowMs: Int64) throws -> [RunFigures] {
+        let starts = runStarts.sorted()
+        return try chosen.map { span in
+            let run = span.run
+            let from = min(run.startedMs, span.firstSampleMs ?? run.startedMs)
             let next = starts.first { $0 > run.startedMs }
-            var to = run.lastSampleMs ?? run.endedMs ?? next.map { $0 - 1 } ?? nowMs
+            var to = span.lastSampleMs ?? run.endedMs ?? next.map { $0 - 1 } ?? nowMs
             if let next { to = min(to, next - 1) }
             let analysis = try windowAnalysis(source: source, window: try TimeWindow(fromMs: from, toMs: max(from, to)),
                                               config: config, nowMs: nowMs)
