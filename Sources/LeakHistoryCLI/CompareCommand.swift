@@ -77,7 +77,7 @@ struct CompareCommand: ParsableCommand {
         let comparison = try failing { () throws -> RunComparison in
             let reader = try HistoryReader(path: database.path)
             defer { try? reader.close() }
-            let name = try source ?? sourceHoldingRuns(reader) ?? TrendCommand.onlySource(reader)
+            let name = try source ?? runs.first.flatMap { try reader.source(holdingRun: $0) } ?? TrendCommand.onlySource(reader)
             return try reader.compare(source: name, selection, config: try detection.config(),
                                       rule: RegressionRule(floorBytesPerHour: floorMbPerHour * Double(ByteSize.bytesPerMB)), nowMs: now)
         }
@@ -87,12 +87,6 @@ struct CompareCommand: ParsableCommand {
             print(CompareText(colour: terminalSupportsColour(STDOUT_FILENO)).render(comparison), terminator: "")
         }
         if failOnRegression && comparison.verdict == .regression { throw ExitCode(3) }
-    }
-
-    /// With --runs and no --source: the source whose runs include the first id.
-    private func sourceHoldingRuns(_ reader: HistoryReader) throws -> String? {
-        guard let id = runs.first else { return nil }
-        return try reader.sources().first { try reader.runs(source: $0).contains { $0.id == id } }
     }
 }
 

@@ -152,6 +152,11 @@ extension HistoryReader {
         return try runFigures(source: source, newest.map { RunSpan($0) }, among: runs.map(\.startedMs), config: config, nowMs: nowMs)
     }
 
+    /// The source that holds run `id` (run ids are unique in a file), if any.
+    public func source(holdingRun id: Int64) throws -> String? {
+        try sources().first { try runs(source: $0).contains { $0.id == id } }
+    }
+
     /// Versions of runs that recorded samples, in the order they first ran.
     static func versionsInOrder(_ runs: [RunSummary]) -> [String] {
         var seen: Set<String> = []

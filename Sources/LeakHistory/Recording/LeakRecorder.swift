@@ -66,7 +66,7 @@ public final class LeakRecorder: Sendable {
 
     /// Opens or creates the database at `path`, restores its baseline and starts a new run.
     ///
-    /// `version` (and `labels`), when given, replace `options.deployment`: the
+    /// `version` and `labels`, when given, replace those of `options.deployment`: the
     /// run records which version of the program it is, so `compare` can tell
     /// whether a version brought a leak (`LeakRecorder(path: p, version: "1.4.2")`).
     ///
@@ -85,9 +85,9 @@ public final class LeakRecorder: Sendable {
         try config.validate()
         try InputRules.validateName(options.source, field: "source")
         var options = options
-        if version != nil || !labels.isEmpty { options.deployment = try RunDeployment(version: version, labels: labels) }
-        try RunDeployment.validateLabels(options.deployment.labels)
-        if let version = options.deployment.version { try RunDeployment.validateVersion(version) }
+        // Checked here whichever way it came: the options' fields are settable.
+        options.deployment = try RunDeployment(version: version ?? options.deployment.version,
+                                               labels: labels.isEmpty ? options.deployment.labels : labels)
         self.path = path
         self.deployment = options.deployment
         self.source = options.source

@@ -27,8 +27,7 @@ struct CompareController<Context: RequestContext> {
         let now = resources.nowMs()
         return ComparisonResponse(comparison: try await resources.database.read { [resources] reader in
             var source = try resources.resolveSource(requested, reader: reader)
-            if requested == nil, case .runs(let base, _) = selection,
-               let holder = try reader.sources().first(where: { try reader.runs(source: $0).contains { $0.id == base } }) {
+            if requested == nil, case .runs(let base, _) = selection, let holder = try reader.source(holdingRun: base) {
                 source = holder
             }
             try resources.requireSource(source, reader: reader)
