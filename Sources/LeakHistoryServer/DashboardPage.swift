@@ -321,7 +321,7 @@ async function refresh() {
       api("/api/v1/memory/leaks?" + source + (q ? "&" + q : "")),
       api("/api/v1/memory/baseline?" + source),
       api("/api/v1/memory/runs?" + source),
-      api("/api/v1/memory/versions?" + source),
+      versionsOf(state.source),
     ]);
     // The charts cover exactly the report's window, whichever default the server chose.
     const from = report.window_from_ms, to = report.window_to_ms;
@@ -642,6 +642,18 @@ function renderComponents(list, report, window, runStarts) {
     el("span", { class: "muted num" }, bytes(item.s.buckets[item.s.buckets.length - 1].last_bytes)),
     ...(severity[item.name] ? [el("span", { class: "pill sev-" + severity[item.name] }, severity[item.name])] : []))));
   container.append(legend);
+}
+
+// A source's versions change only when runs start: read again after a minute, not at every refresh
+// (each version is judged over up to 20 of its runs).
+const versionCache = { source: null, at: 0, history: null };
+async function versionsOf(source) {
+  if (versionCache.source !== source || Date.now() - versionCache.at > 60e3) {
+    versionCache.history = await api("/api/v1/memory/versions?source=" + encodeURIComponent(source));
+    versionCache.source = source;
+    versionCache.at = Date.now();
+  }
+  return versionCache.history;
 }
 
 // Each version of the source, pooled over its runs, with the change from the one before it.
