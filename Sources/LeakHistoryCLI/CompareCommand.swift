@@ -30,8 +30,10 @@ struct CompareCommand: ParsableCommand {
 
     @OptionGroup var database: DatabaseOptions
 
-    @Option(help: "The source (default: the only one, or the one that holds the --runs).")
-    var source: String?
+    @Option(name: .customLong("source"), help: ArgumentHelp(
+        "The source (default: the only one, or the one that holds the --runs); repeat to pool the versions' runs over several (a program whose hosts are sources of their own).",
+        valueName: "source"))
+    var sources: [String] = []
 
     @Option(parsing: .upToNextOption, help: ArgumentHelp("Two run ids, older first (as `runs` lists them).", valueName: "run"))
     var runs: [Int64] = []
@@ -61,6 +63,9 @@ struct CompareCommand: ParsableCommand {
         for version in versions {
             do { try RunDeployment.validateVersion(version, field: "--versions") } catch { throw ValidationError("\(error)") }
         }
+        if sources.count > 1 && versions.isEmpty && runs.isEmpty {
+            throw ValidationError("Several --source pool the runs of two --versions (or hold two --runs); the newest runs are compared within one source.")
+        }
         guard floorMbPerHour.isFinite, floorMbPerHour >= 0, floorMbPerHour <= 1_048_576 else {
             throw ValidationError("--floor-mb-per-hour must be between 0 and 1048576 (1 TiB/h).")
         }
@@ -77,8 +82,8 @@ struct CompareCommand: ParsableCommand {
         let comparison = try failing { () throws -> RunComparison in
             let reader = try HistoryReader(path: database.path)
             defer { try? reader.close() }
-            let name = try source ?? runs.first.flatMap { try reader.source(holdingRun: $0) } ?? TrendCommand.onlySource(reader)
-            return try reader.compare(source: name, selection, config: try detection.config(),
+            let names = try sources.isEmpty ? [runs.first.flatMap { try reader.source(holdingRun: $0) } ?? TrendCommand.onlySource(reader)] : sources
+            return try reader.compare(sources: names, selection, config: try detection.config(),
                                       rule: RegressionRule(floorBytesPerHour: floorMbPerHour * Double(ByteSize.bytesPerMB)), nowMs: now)
         }
         if json {
@@ -107,9 +112,10 @@ struct CompareText {
         }
         out += indent(textTable(rows))
         out += "  runs:\n"
-        var runRows = [["RUN", "VERSION", "STARTED (UTC)", "SAMPLES", "VERDICT", "RATE", "GROWING SINCE", "LABELS"]]
+        let pooled = Set((c.base.runs + c.target.runs).map(\.source)).count > 1
+        var runRows = [(pooled ? ["SOURCE"] : []) + ["RUN", "VERSION", "STARTED (UTC)", "SAMPLES", "VERDICT", "RATE", "GROWING SINCE", "LABELS"]]
         for run in c.base.runs + c.target.runs {
-            runRows.append(["\(run.runID)", run.version ?? "—", timeCell(run.startedMs), "\(run.sampleCount)", statusWord(run.status),
+            runRows.append((pooled ? [run.source] : []) + ["\(run.runID)", run.version ?? "—", timeCell(run.startedMs), "\(run.sampleCount)", statusWord(run.status),
                             run.isJudged ? AnalysisText.rate(bytesPerHour: run.rateBytesPerHour) : "—",
                             run.growingSinceMs.map { timeCell($0) } ?? "—",
                             run.deployment.labelText ?? "—"])

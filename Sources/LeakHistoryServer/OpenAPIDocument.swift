@@ -760,9 +760,11 @@ components:
       type: object
       additionalProperties: false
       description: One run's verdict over its own span, after the warm-up.
-      required: [run_id, started_ms, ended_ms, version, labels, sample_count, status, rate_bytes_per_hour, rate_text,
+      required: [source, run_id, started_ms, ended_ms, version, labels, sample_count, status, rate_bytes_per_hour, rate_text,
                  rate_error_bytes_per_hour, growing_since_ms, time_to_limit_secs, usage_bytes, explanation, components, other_components]
       properties:
+        source:
+          type: string
         run_id:
           type: integer
           format: int64

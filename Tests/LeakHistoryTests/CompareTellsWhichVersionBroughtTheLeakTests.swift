@@ -126,6 +126,43 @@ import Testing
         #expect(history.olderVersions == 0)
     }
 
+    @Test("hosts recorded as sources of their own: a version pools its runs over every --source named")
+    func versionsPooledOverSources() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        // The same history with each host's runs as a source of its own (api@web-1 …).
+        var host = ""
+        let lines = try String(contentsOfFile: Self.fixture, encoding: .utf8).split(separator: "\n").map { line -> String in
+            var event = try #require(try JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+            if let labels = event["labels"] as? [String: String] { host = labels["host"] ?? "" }
+            event["source"] = "api@" + host
+            return String(decoding: try JSONSerialization.data(withJSONObject: event, options: [.sortedKeys]), as: UTF8.self)
+        }
+        try (lines.joined(separator: "\n") + "\n").write(toFile: dir.path("hosts.ndjson"), atomically: true, encoding: .utf8)
+        let db = dir.path("hosts.sqlite")
+        let hosts = ["api@web-1", "api@web-2", "api@web-3"]
+        let (ingest, pooled, text, several) = try await offThePool { () -> (CLI.Result, RunComparison, CLI.Result, CLI.Result) in
+            let ingest = try CLI.run(["ingest", "--db", db, dir.path("hosts.ndjson")])
+            let reader = try HistoryReader(path: db)
+            defer { try? reader.close() }
+            let pooled = try reader.compare(sources: hosts, .versions(base: "1.4.1", target: "1.4.2"), config: Self.config, nowMs: Self.nowMs)
+            let text = try CLI.run(["compare", "--db", db, "--source", hosts[0], "--source", hosts[1], "--source", hosts[2],
+                                    "--versions", "1.4.3", "1.4.4", "--warmup", "5m"])
+            let several = try CLI.run(["compare", "--db", db, "--source", hosts[0], "--source", hosts[1]])
+            return (ingest, pooled, text, several)
+        }
+        #expect(ingest.status == 0, "\(ingest.stderr)")
+        #expect(pooled.source == "api@web-1, api@web-2, api@web-3")
+        #expect(pooled.verdict == .regression && pooled.change == .leakIntroduced, "\(pooled.summary)")
+        #expect(Set(pooled.target.runs.map(\.source)) == Set(hosts) && pooled.target.runs.count == 3)
+        #expect(pooled.base.runs.map(\.runID) == pooled.base.runs.map(\.runID).sorted(), "oldest first, across the sources")
+        #expect(text.status == 0, "\(text.stderr)")
+        #expect(text.stdout.contains("    SOURCE     RUN  VERSION"), "\(text.stdout)")
+        #expect(text.stdout.split(separator: "\n").last?.hasPrefix("looks fixed in 1.4.4: usage flat") == true, "\(text.stdout)")
+        #expect(several.status != 0)
+        #expect(several.stderr.contains("the newest runs are compared within one source"), "\(several.stderr)")
+    }
+
     @Test("leak-history compare prints the sides, their runs, the components and the words; --json, --fail-on-regression, and clear errors for bad selections")
     func commandLine() async throws {
         let dir = try TemporaryDirectory()

@@ -17,7 +17,7 @@ import Testing
                                      analysis: .singleRun, spanSecs: 3600)
         component.rateBytesPerHour = sessions * mib
         component.netRateBytesPerHour = sessions * mib
-        return RunFigures(runID: id, startedMs: id * 3_600_000, endedMs: nil, deployment: .none, verdict: verdict, usageBytes: 0,
+        return RunFigures(source: "api", runID: id, startedMs: id * 3_600_000, endedMs: nil, deployment: .none, verdict: verdict, usageBytes: 0,
                           components: [ComponentRate(name: "sessions", kind: .counted, heldBytes: 0, verdict: component)])
     }
 

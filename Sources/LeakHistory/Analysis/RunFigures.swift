@@ -3,6 +3,7 @@
 /// error, growing since, time to the memory limit) and, per component, the
 /// rate and the bytes held at the end.
 public struct RunFigures: Sendable, Equatable, Encodable {
+    public var source: String
     public var runID: Int64
     public var startedMs: Int64
     public var endedMs: Int64?
@@ -28,8 +29,9 @@ public struct RunFigures: Sendable, Equatable, Encodable {
     /// Whether the verdict had enough samples to say leaking or not.
     public var isJudged: Bool { status == .leaking || status == .notLeaking }
 
-    public init(runID: Int64, startedMs: Int64, endedMs: Int64?, deployment: RunDeployment, verdict: TrendVerdict,
+    public init(source: String, runID: Int64, startedMs: Int64, endedMs: Int64?, deployment: RunDeployment, verdict: TrendVerdict,
                 usageBytes: Int64, components: [ComponentRate]) {
+        self.source = source
         self.runID = runID
         self.startedMs = startedMs
         self.endedMs = endedMs
@@ -45,6 +47,7 @@ public struct RunFigures: Sendable, Equatable, Encodable {
     }
 
     enum CodingKeys: String, CodingKey {
+        case source
         case runID = "run_id"
         case startedMs = "started_ms"
         case endedMs = "ended_ms"
@@ -64,6 +67,7 @@ public struct RunFigures: Sendable, Equatable, Encodable {
 
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(source, forKey: .source)
         try c.encode(runID, forKey: .runID)
         try c.encode(startedMs, forKey: .startedMs)
         try c.encode(endedMs, forKey: .endedMs)

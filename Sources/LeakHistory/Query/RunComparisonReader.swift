@@ -68,52 +68,70 @@ extension HistoryReader {
     public func compare(source: String, _ selection: ComparisonSelection = .newestRuns, config: LeakDetectionConfig = .init(),
                         rule: RegressionRule = .init(), nowMs: Int64,
                         maxRunsPerVersion: Int = HistoryReader.defaultMaxRunsPerVersion) throws -> RunComparison {
+        try compare(sources: [source], selection, config: config, rule: rule, nowMs: nowMs, maxRunsPerVersion: maxRunsPerVersion)
+    }
+
+    /// The same over several sources, for a program whose hosts record as
+    /// sources of their own (`api@web-1`, `api@web-2`): a version pools its
+    /// runs on every one of them (the newest `maxRunsPerVersion` in all), and
+    /// runs may be named in any of them. The newest runs need one source.
+    public func compare(sources: [String], _ selection: ComparisonSelection = .newestRuns, config: LeakDetectionConfig = .init(),
+                        rule: RegressionRule = .init(), nowMs: Int64,
+                        maxRunsPerVersion: Int = HistoryReader.defaultMaxRunsPerVersion) throws -> RunComparison {
         try config.validate()
-        let runs = try sourceSummary(source).runs
-        func side(_ label: String, version: String?, _ chosen: [RunSummary]) throws -> PooledFigures {
-            PooledFigures(label: label, version: version,
-                          runs: try runFigures(source: source, chosen, among: runs, config: config, nowMs: nowMs))
+        guard !sources.isEmpty else { throw InputError(field: "source", message: "name a source to compare the runs of") }
+        let holdings = try Array(Set(sources)).sorted().map { (source: $0, runs: try sourceSummary($0).runs) }
+        let name = holdings.map(\.source).joined(separator: ", ")
+        let quoted = holdings.map { "'\($0.source)'" }.joined(separator: ", ")
+        func figures(_ chosen: [(source: String, run: RunSummary)]) throws -> [RunFigures] {
+            try chosen.map { item in
+                let among = holdings.first { $0.source == item.source }!.runs
+                return try runFigures(source: item.source, [item.run], among: among, config: config, nowMs: nowMs)[0]
+            }
         }
-        func runLabel(_ run: RunSummary) -> String {
-            "run \(run.id)" + (run.version.map { " (\($0))" } ?? "")
+        func single(_ item: (source: String, run: RunSummary)) throws -> PooledFigures {
+            PooledFigures(label: "run \(item.run.id)" + (item.run.version.map { " (\($0))" } ?? ""), version: item.run.version,
+                          runs: try figures([item]))
         }
         switch selection {
         case .newestRuns:
-            let recorded = runs.filter { $0.samples > 0 }
-            guard recorded.count >= 2 else {
-                throw InputError(field: "runs", message: "'\(source)' has \(recorded.count) run\(recorded.count == 1 ? "" : "s") with samples; a comparison needs two (record another run, or name two with runs)")
+            guard holdings.count == 1 else {
+                throw InputError(field: "source", message: "the newest runs are compared within one source; with several, name two versions or two runs")
             }
-            let base = recorded[recorded.count - 2], target = recorded[recorded.count - 1]
-            return RunComparison(source: source, basis: .runs, base: try side(runLabel(base), version: base.version, [base]),
-                                 target: try side(runLabel(target), version: target.version, [target]), rule: rule)
+            let recorded = holdings[0].runs.filter { $0.samples > 0 }
+            guard recorded.count >= 2 else {
+                throw InputError(field: "runs", message: "\(quoted) has \(recorded.count) run\(recorded.count == 1 ? "" : "s") with samples; a comparison needs two (record another run, or name two with runs)")
+            }
+            return RunComparison(source: name, basis: .runs, base: try single((name, recorded[recorded.count - 2])),
+                                 target: try single((name, recorded[recorded.count - 1])), rule: rule)
         case .runs(let baseID, let targetID):
             guard baseID != targetID else { throw InputError(field: "runs", message: "both sides are run \(baseID); name two different runs") }
-            func find(_ id: Int64) throws -> RunSummary {
-                guard let run = runs.first(where: { $0.id == id }) else {
-                    let ids = runs.map { String($0.id) }
-                    throw InputError(field: "runs", message: "'\(source)' has no run \(id) (its runs: \(ids.suffix(12).joined(separator: ", "))\(ids.count > 12 ? ", … the newest 12" : ""))")
+            func find(_ id: Int64) throws -> (source: String, run: RunSummary) {
+                for holding in holdings {
+                    if let run = holding.runs.first(where: { $0.id == id }) { return (holding.source, run) }
                 }
-                return run
+                let ids = holdings.flatMap(\.runs).map(\.id).sorted().map(String.init)
+                throw InputError(field: "runs", message: "\(quoted) has no run \(id) (\(holdings.count == 1 ? "its" : "their") runs: \(ids.suffix(12).joined(separator: ", "))\(ids.count > 12 ? ", … the newest 12" : ""))")
             }
-            let base = try find(baseID), target = try find(targetID)
-            return RunComparison(source: source, basis: .runs, base: try side(runLabel(base), version: base.version, [base]),
-                                 target: try side(runLabel(target), version: target.version, [target]), rule: rule)
+            return RunComparison(source: name, basis: .runs, base: try single(try find(baseID)), target: try single(try find(targetID)), rule: rule)
         case .versions(let baseVersion, let targetVersion):
             guard baseVersion != targetVersion else {
                 throw InputError(field: "versions", message: "both sides are version \(baseVersion); name two different versions")
             }
-            let known = Self.versionsInOrder(runs)
-            func pick(_ version: String) throws -> [RunSummary] {
-                let chosen = runs.filter { $0.version == version && $0.samples > 0 }
+            func pick(_ version: String) throws -> PooledFigures {
+                let chosen = holdings.flatMap { holding in
+                    holding.runs.filter { $0.version == version && $0.samples > 0 }.map { (source: holding.source, run: $0) }
+                }.sorted { ($0.run.startedMs, $0.run.id) < ($1.run.startedMs, $1.run.id) }
                 guard !chosen.isEmpty else {
-                    let list = known.isEmpty ? "none of its runs has a version" : "its versions: \(known.suffix(12).joined(separator: ", "))"
-                    throw InputError(field: "versions", message: "no run of '\(source)' with samples has version '\(version)' (\(list))")
+                    var known: [String] = []
+                    for version in holdings.flatMap({ Self.versionsInOrder($0.runs) }) where !known.contains(version) { known.append(version) }
+                    let whose = holdings.count == 1 ? "its" : "their"
+                    let list = known.isEmpty ? "none of \(whose) runs has a version" : "\(whose) versions: \(known.suffix(12).joined(separator: ", "))"
+                    throw InputError(field: "versions", message: "no run of \(quoted) with samples has version '\(version)' (\(list))")
                 }
-                return Array(chosen.suffix(max(1, maxRunsPerVersion)))
+                return PooledFigures(label: version, version: version, runs: try figures(Array(chosen.suffix(max(1, maxRunsPerVersion)))))
             }
-            let base = try pick(baseVersion), target = try pick(targetVersion)
-            return RunComparison(source: source, basis: .versions, base: try side(baseVersion, version: baseVersion, base),
-                                 target: try side(targetVersion, version: targetVersion, target), rule: rule)
+            return RunComparison(source: name, basis: .versions, base: try pick(baseVersion), target: try pick(targetVersion), rule: rule)
         }
     }
 
@@ -203,7 +221,7 @@ extension HistoryReader {
             let analysis = try windowAnalysis(source: source, window: try TimeWindow(fromMs: from, toMs: max(from, to)),
                                               config: config, nowMs: nowMs)
             let verdict = analysis.report.trend ?? .noData(subject: "'\(source)'")
-            return RunFigures(runID: run.id, startedMs: run.startedMs, endedMs: run.endedMs, deployment: run.deployment,
+            return RunFigures(source: source, runID: run.id, startedMs: run.startedMs, endedMs: run.endedMs, deployment: run.deployment,
                               verdict: verdict, usageBytes: analysis.report.currentBytes,
                               components: analysis.components.map {
                                   ComponentRate(name: $0.name, kind: $0.kind, heldBytes: $0.totals.allocatedBytesTotal, verdict: $0.trend)
