@@ -42,8 +42,8 @@ db="$tmp/dashboard.sqlite"
 
 # 50 minutes at 5 s steps ending now. checkout-api: session_cache keeps a
 # quarter of what it allocates (the leak), http_buffers frees everything,
-# image_pool warms up then holds; the process restarts 25 minutes ago.
-# batch-worker: a steady sawtooth.
+# image_pool warms up then holds; version 2.3.0 restarts 25 minutes ago as
+# 2.4.0. batch-worker: a steady sawtooth.
 python3 - "$tmp/events.ndjson" <<'PY'
 import json, math, sys, time
 MiB = 1 << 20
@@ -58,8 +58,8 @@ def emit(**event):
 for i in range(steps):
     ts = start + i * step_ms
     run_step = i if i < restart_step else i - restart_step
-    if i == restart_step:
-        emit(ts_ms=ts, source="checkout-api", event="restart")
+    if i == 0 or i == restart_step:
+        emit(ts_ms=ts, source="checkout-api", event="restart", version="2.3.0" if i == 0 else "2.4.0", labels={"host": "web-1"})
     emit(ts_ms=ts, source="checkout-api", component="session_cache", alloc_bytes=256 * 1024)
     if i % 4 == 0:
         emit(ts_ms=ts, source="checkout-api", component="session_cache", dealloc_bytes=256 * 1024)
@@ -137,7 +137,9 @@ check 'class="pill v-leaking">LEAKING<' "the overview marks it LEAKING"
 check 'class="series usage-line" d="M' "the usage chart drew its line"
 check 'fill-opacity="0.12"' "the charts draw min–max bands"
 check 'class="baseline"' "the baseline is marked"
-check '>run start<' "the run start is marked"
+check 'class="run-label"[^>]*>run [0-9]* · 2.4.0<' "the run start is marked with its version"
+check 'class="version-row" data-version="2.3.0"' "the versions panel lists 2.3.0"
+check 'class="version-row" data-version="2.4.0"' "the versions panel lists 2.4.0, against 2.3.0"
 check ' (UTC)' "times are labelled UTC"
 check '[0-9]\{4\}-[0-9]\{2\}-[0-9]\{2\} [0-9]\{2\}:[0-9]\{2\}:[0-9]\{2\}Z' "times are ISO-8601"
 check 'class="series component-line" d="M' "the components chart drew its lines"

@@ -20,7 +20,11 @@ trap cleanup EXIT
 start_serve "$tmp/st.sqlite" "$tmp"
 # Some events so reports, trends and exports have data to answer with.
 now=$(($(date +%s) * 1000))
+# Two runs, of versions 1.0 and 1.1, so compare and versions have something to answer.
 for i in $(seq 0 59); do
+    if [ "$i" = 0 ] || [ "$i" = 30 ]; then
+        echo "{\"ts_ms\": $((now - 600000 + i * 10000)), \"event\": \"restart\", \"version\": \"1.$((i / 30))\", \"labels\": {\"host\": \"st\"}}"
+    fi
     echo "{\"ts_ms\": $((now - 600000 + i * 10000)), \"usage_bytes\": $((100000000 + i * 1000000))}"
     echo "{\"ts_ms\": $((now - 600000 + i * 10000)), \"component\": \"cache\", \"alloc_bytes\": 1048576}"
 done >"$tmp/seed.ndjson"

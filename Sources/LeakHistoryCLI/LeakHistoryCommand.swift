@@ -11,7 +11,7 @@ struct LeakHistoryCommand: AsyncParsableCommand {
         commandName: "leak-history",
         abstract: "Records a process's memory history in SQLite and tells whether, where and how fast it leaks.",
         version: "leak-history \(version) (database schema \(HistorySchema.version))",
-        subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self,
+        subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self, CompareCommand.self,
                       ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self,
                       WorkloadCommand.self, ServeCommand.self, FleetCommand.self, ImportCommand.self, RulesCommand.self]
     )

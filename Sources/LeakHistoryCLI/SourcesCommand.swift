@@ -103,7 +103,7 @@ struct SourcesCommand: ParsableCommand {
 struct RunsCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
-        abstract: "List runs (one per process start): start, end or running, pid, command, samples."
+        abstract: "List runs (one per process start): version, start, end or running, pid, samples, labels, command."
     )
 
     @OptionGroup var database: DatabaseOptions
@@ -125,11 +125,16 @@ struct RunsCommand: ParsableCommand {
             print(try jsonText(summaries.flatMap { s in s.runs.map { SourcedRun(source: s.name, run: $0) } }))
             return
         }
-        var rows = [["SOURCE", "RUN", "STARTED (UTC)", "ENDED (UTC)", "PID", "SAMPLES", "COMMAND"]]
+        let labelled = summaries.contains { $0.runs.contains { !$0.deployment.labels.isEmpty } }
+        var rows = [["SOURCE", "RUN", "VERSION", "STARTED (UTC)", "ENDED (UTC)", "PID", "SAMPLES"] + (labelled ? ["LABELS"] : []) + ["COMMAND"]]
         for summary in summaries {
             for run in summary.runs {
-                rows.append([summary.name, "\(run.id)", timeCell(run.startedMs), run.endedMs.map { timeCell($0) } ?? "running",
-                             run.pid.map(String.init) ?? "—", "\(run.samples)", run.command ?? "—"])
+                var row: [String] = [summary.name, "\(run.id)", run.version ?? "—", timeCell(run.startedMs)]
+                row.append(run.endedMs.map { timeCell($0) } ?? "running")
+                row += [run.pid.map(String.init) ?? "—", "\(run.samples)"]
+                if labelled { row.append(run.deployment.labelText ?? "—") }
+                row.append(run.command ?? "—")
+                rows.append(row)
             }
         }
         if rows.count == 1 {

@@ -78,6 +78,16 @@ struct WatchCommand: ParsableCommand {
         valueName: "name"))
     var sources: [String] = []
 
+    @Option(help: ArgumentHelp(
+        "The version of the program this run is (1.4.2, a commit …), recorded with the run, so `compare --versions` can tell whether a version brought a leak.",
+        valueName: "version"))
+    var version: String?
+
+    @Option(name: .customLong("label"), help: ArgumentHelp(
+        "A label recorded with the run, key=value (host=web-1, commit=ab12cd); repeat for several (at most 16).",
+        valueName: "key=value"))
+    var labels: [String] = []
+
     @Flag(help: "Print the report as JSON instead of text (an array when several processes are watched).")
     var json = false
 
@@ -147,6 +157,24 @@ struct WatchCommand: ParsableCommand {
             throw ValidationError("--no-children applies to processes; --cgroup samples the whole cgroup.")
         }
         _ = try watchConfig(intervalSecs: 1, durationSecs: nil)
+        _ = try deployment()
+    }
+
+    /// `--version` and the `--label`s, checked.
+    private func deployment() throws -> RunDeployment {
+        do {
+            var parsed: [String: String] = [:]
+            for text in labels {
+                let (key, value) = try RunDeployment.parseLabel(text, field: "--label")
+                guard parsed.updateValue(value, forKey: key) == nil else {
+                    throw InputError(field: "--label", message: "'\(key)' is given twice")
+                }
+            }
+            if let version { try RunDeployment.validateVersion(version, field: "--version") }
+            return try RunDeployment(version: version, labels: parsed)
+        } catch let error as InputError {
+            throw ValidationError("\(error)")
+        }
     }
 
     /// The watch's detection settings: a window for the whole watch, with the
@@ -294,26 +322,28 @@ struct WatchCommand: ParsableCommand {
         let schedule = pssSchedule
         // About one flush per sample, at most ten a second: every sample's parts are stored.
         let flushSecs = min(1, max(0.1, try Self.seconds(interval, option: "--interval")))
+        let deployment = try deployment()
         func sampler(pid: Int32, adopter: Int32?, source: String?, command: String?) throws -> MemorySampler {
             if noChildren {
                 return try MemorySampler(pid: pid, databasePath: path, source: source, command: command, config: config,
-                                         readPSS: readPSS, pssSchedule: schedule, flushIntervalSecs: flushSecs)
+                                         deployment: deployment, readPSS: readPSS, pssSchedule: schedule, flushIntervalSecs: flushSecs)
             }
             return try MemorySampler(processTree: pid, adopter: adopter, databasePath: path, source: source, command: command,
-                                     config: config, readPSS: readPSS, pssSchedule: schedule, flushIntervalSecs: flushSecs)
+                                     config: config, deployment: deployment, readPSS: readPSS, pssSchedule: schedule,
+                                     flushIntervalSecs: flushSecs)
         }
         if let child {
             let source = sources.first ?? MemorySampler.defaultSource(arguments: command)
             let commandLine = command.joined(separator: " ")
             if let cgroup {
                 return [try MemorySampler(cgroupPath: cgroup, databasePath: path, source: source, pid: child.pid,
-                                          command: commandLine, config: config, flushIntervalSecs: flushSecs)]
+                                          command: commandLine, config: config, deployment: deployment, flushIntervalSecs: flushSecs)]
             }
             return [try sampler(pid: child.pid, adopter: getpid(), source: source, command: commandLine)]
         }
         if let cgroup {
             return [try MemorySampler(cgroupPath: cgroup, databasePath: path, source: sources.first, config: config,
-                                      flushIntervalSecs: flushSecs)]
+                                      deployment: deployment, flushIntervalSecs: flushSecs)]
         }
         let names = sources.isEmpty ? try MemorySampler.defaultSources(pids: pids) : sources
         var samplers: [MemorySampler] = []
@@ -373,7 +403,7 @@ struct WatchCommand: ParsableCommand {
         let text = ReportText.forStandardOutput
         var lines = ""
         for (sampler, report) in zip(samplers, reports) {
-            let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID): "
+            let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID)\(sampler.recorder.deployment.version.map { " of version \($0)" } ?? ""): "
                 + "\(sampler.sampleCount) samples every \(Self.text(seconds: intervalSecs)) over \(Self.text(seconds: elapsedSecs))"
                 + (sampler.endReason.map { "; \($0)" } ?? "")
             lines += text.render(report, title: title)
@@ -385,6 +415,9 @@ struct WatchCommand: ParsableCommand {
         lines += "Recorded in \(path). Look further:\n"
         for sampler in samplers {
             lines += "  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))\n"
+            if sampler.recorder.deployment.version != nil {
+                lines += "  leak-history compare --db \(path) --source \(Self.shellQuoted(sampler.source))   # this run against the one before it\n"
+            }
         }
         out.write(lines)
     }

@@ -13,7 +13,7 @@ public enum FleetImport {
         var run: Int64?
         for point in series.points {
             if let run, run != point.runID {
-                events.append(IngestEvent(source: series.name, tsMs: point.tMs, kind: .restart))
+                events.append(IngestEvent(source: series.name, tsMs: point.tMs, kind: .restart()))
             }
             run = point.runID
             events.append(IngestEvent(source: series.name, tsMs: point.tMs, kind: .snapshot(usageBytes: point.bytes)))

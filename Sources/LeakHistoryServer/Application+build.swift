@@ -83,6 +83,7 @@ public func buildRoutes(_ resources: ServerResources) -> RouteTable<ServerReques
     HealthController(resources: resources).addRoutes(to: routes)
     MetricsController(resources: resources).addRoutes(to: routes)
     LeaksController(resources: resources).addRoutes(to: routes)
+    CompareController(resources: resources).addRoutes(to: routes)
     EventsController(resources: resources).addRoutes(to: routes)
     BaselineController(resources: resources).addRoutes(to: routes)
     TrendController(resources: resources).addRoutes(to: routes)

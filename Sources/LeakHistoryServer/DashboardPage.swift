@@ -118,6 +118,7 @@ enum DashboardPage {
   .pill.v-leaking { color: var(--critical); background: var(--critical-bg); }
   .pill.v-ok { color: var(--ok); background: var(--ok-bg); }
   .pill.v-none { color: var(--muted); background: #f1f3f5; }
+  table.versions .pill { white-space: nowrap; }
   @media (max-width: 980px) { main { grid-template-columns: 1fr; } .verdict { grid-template-columns: 1fr; } .tiles { flex-wrap: wrap; } }
 </style>
 </head>
@@ -168,6 +169,10 @@ enum DashboardPage {
     <ul class="recs" id="recs"></ul>
     <ul class="checks" id="checks"></ul>
   </section>
+  <section class="card wide" id="versions-card" hidden>
+    <h2>Versions <small class="muted" id="versions-note"></small></h2>
+    <div id="versions"></div>
+  </section>
 </main>
 <div class="tooltip" id="tooltip"></div>
 <script>
@@ -194,6 +199,11 @@ function svg(tag, attrs, text) {
   if (text !== undefined) node.textContent = text;
   return node;
 }
+// Bytes per hour as the server writes rates: MiB/h, or KiB/h below 0.1 MiB/h.
+function perHour(b) {
+  return Math.abs(b) >= 0.1 * MiB ? (b / MiB).toFixed(2) + " MiB/h" : (b / 1024).toFixed(1) + " KiB/h";
+}
+
 function bytes(b) {
   if (b === null || b === undefined) return "—";
   const a = Math.abs(b);
@@ -307,10 +317,11 @@ async function refresh() {
     if (!state.source) { renderNoHistory(); showBanner(""); return; }
     const source = "source=" + encodeURIComponent(state.source);
     const q = windowQuery();
-    const [report, baseline, runs] = await Promise.all([
+    const [report, baseline, runs, versions] = await Promise.all([
       api("/api/v1/memory/leaks?" + source + (q ? "&" + q : "")),
       api("/api/v1/memory/baseline?" + source),
       api("/api/v1/memory/runs?" + source),
+      versionsOf(state.source),
     ]);
     // The charts cover exactly the report's window, whichever default the server chose.
     const from = report.window_from_ms, to = report.window_to_ms;
@@ -321,13 +332,16 @@ async function refresh() {
     const series = await Promise.all(componentNames.map((name) =>
       api("/api/v1/memory/trend?" + source + "&" + wq + "&bucket=" + chartBucket(from, to, info, 160) + "&component=" + encodeURIComponent(name))
         .then((s) => ({ name, s })).catch(() => ({ name, s: null }))));
-    const runStarts = runs.runs.slice(1).map((r) => r.started_ms).filter((t) => t > from && t < to);
+    // Run boundaries, each named by the version it started (when it has one).
+    const runStarts = runs.runs.filter((r, i) => (i > 0 || r.version) && r.started_ms >= from && r.started_ms < to)
+      .map((r) => ({ t: r.started_ms, label: r.version ? "run " + r.id + " · " + r.version : "run start" }));
     renderVerdict(report, baseline.baseline);
     renderUsage(usage, baseline.baseline, runStarts);
     const components = series.filter((x) => x.s && x.s.buckets.length);
     renderCandidates(report, components);
     renderComponents(components, report, usage.window, runStarts);
     renderChecks(report);
+    renderVersions(versions);
     showBanner("");
     $("updated").textContent = "updated " + fullTime(Date.now());
   } catch (error) {
@@ -369,7 +383,7 @@ function renderOverview(overview, sources) {
   const leaking = overview.filter((r) => r.has_leaks).length;
   $("overview-note").textContent = overview.length + " source" + (overview.length > 1 ? "s" : "") + " · " + leaking + " leaking · each over " +
     (state.win === "auto" ? "its default window" : "the chosen window");
-  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Slope"),
+  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Rate"),
     el("th", {}, "Growing since"), el("th", {}, "Trend"), el("th", {}, "Runs"), el("th", {}, "Last sample (UTC)"));
   const rows = overview.map((r) => {
     const info = byName[r.source] || {};
@@ -378,7 +392,7 @@ function renderOverview(overview, sources) {
     const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
       el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
       el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
-      el("td", { class: "r num" }, r.trend ? rate(r.trend.slope_mb_per_hour) : "—"),
+      el("td", { class: "r num" }, r.trend && r.sample_count ? r.trend.rate_text : "—"),
       el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
       el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
       el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));
@@ -490,8 +504,8 @@ function timeChart(container, opts) {
   }
   root.append(axis);
   for (const r of opts.restarts || []) {
-    root.append(svg("line", { x1: x(r), x2: x(r), y1: pad.t, y2: pad.t + h, stroke: "#98a2b3", "stroke-dasharray": "2 3" }));
-    root.append(svg("text", { x: x(r) + 4, y: pad.t + 11, fill: "#667085", "font-size": 11 }, "run start"));
+    root.append(svg("line", { class: "run-start", x1: x(r.t), x2: x(r.t), y1: pad.t, y2: pad.t + h, stroke: "#98a2b3", "stroke-dasharray": "2 3" }));
+    root.append(svg("text", { class: "run-label", x: x(r.t) + 4, y: pad.t + 11, fill: "#667085", "font-size": 11 }, r.label));
   }
   for (const line of opts.lines) {
     if (line.band && line.points.length > 1) {
@@ -628,6 +642,42 @@ function renderComponents(list, report, window, runStarts) {
     el("span", { class: "muted num" }, bytes(item.s.buckets[item.s.buckets.length - 1].last_bytes)),
     ...(severity[item.name] ? [el("span", { class: "pill sev-" + severity[item.name] }, severity[item.name])] : []))));
   container.append(legend);
+}
+
+// A source's versions change only when runs start: read again after a minute, not at every refresh
+// (each version is judged over up to 20 of its runs).
+const versionCache = { source: null, at: 0, history: null };
+async function versionsOf(source) {
+  if (versionCache.source !== source || Date.now() - versionCache.at > 60e3) {
+    versionCache.history = await api("/api/v1/memory/versions?source=" + encodeURIComponent(source));
+    versionCache.source = source;
+    versionCache.at = Date.now();
+  }
+  return versionCache.history;
+}
+
+// Each version of the source, pooled over its runs, with the change from the one before it.
+function renderVersions(history) {
+  const card = $("versions-card");
+  if (!history.versions.length) { card.hidden = true; return; }
+  card.hidden = false;
+  $("versions-note").textContent = history.versions.length + " version" + (history.versions.length > 1 ? "s" : "") +
+    (history.older_versions ? " (newest; " + history.older_versions + " older not shown)" : "") + " · each pooled over its runs";
+  const head = el("tr", {}, el("th", {}, "Version"), el("th", {}, "First run (UTC)"), el("th", {}, "Runs"), el("th", {}, "Verdict"),
+    el("th", { class: "r", title: "since onset when leaking, else the net fitted rate; the median over the runs" }, "Rate"), el("th", { class: "r" }, "Spread"), el("th", {}, "Against the previous version"));
+  const rows = history.versions.map((entry) => {
+    const v = Object.assign({}, entry.figures, entry);
+    const pill = v.status === "leaking" ? el("span", { class: "pill v-leaking" }, "LEAKING")
+      : v.status === "not_leaking" ? el("span", { class: "pill v-ok" }, "NO LEAK") : el("span", { class: "pill v-none" }, "TOO FEW SAMPLES");
+    const change = v.verdict === "regression" ? "v-leaking" : v.verdict === "improvement" ? "v-ok" : "v-none";
+    return el("tr", { class: "version-row", "data-version": v.version },
+      el("td", {}, el("span", { class: "comp" }, v.version)), el("td", { class: "num" }, fullTime(v.first_started_ms)),
+      el("td", { class: "num" }, v.leaking_runs + " of " + v.judged_runs + " leaking" + (v.runs.length > v.judged_runs ? " (" + v.runs.length + " runs)" : "")),
+      el("td", {}, pill), el("td", { class: "r num" }, v.judged_runs ? v.rate_text : "—"),
+      el("td", { class: "r num" }, v.judged_runs ? "±" + perHour(v.spread_bytes_per_hour) : "—"),
+      el("td", { class: "why" }, v.verdict ? el("span", { class: "pill " + change }, v.verdict.replace("_", " ")) : "—", v.summary ? " " + v.summary : ""));
+  });
+  $("versions").replaceChildren(el("div", { class: "scroll" }, el("table", { class: "versions" }, el("thead", {}, head), el("tbody", {}, ...rows))));
 }
 
 function renderChecks(report) {

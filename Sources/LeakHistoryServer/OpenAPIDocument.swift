@@ -194,6 +194,64 @@ paths:
           $ref: "#/components/responses/BadRequest"
         "404":
           $ref: "#/components/responses/NotFound"
+  /api/v1/memory/compare:
+    get:
+      tags: [memory]
+      summary: Run against run, or version against version - did a version bring a leak, and where?
+      description: |
+        Each side is judged after the server's warm-up: its verdict, the rate since
+        onset, the time to the memory limit, and per component the rate and held
+        bytes. A version pools its newest 20 runs (restarts, hosts): the median of
+        their rates with their spread. The newer side (the second) is a regression
+        when its rate exceeds the older side's by more than the larger of a floor
+        (1 MiB/h) and the runs' spread. `summary` says it in plain words. Without
+        `runs` or `versions`: the source's newest run against the one before it.
+      operationId: compare
+      parameters:
+        - $ref: "#/components/parameters/source"
+        - name: runs
+          in: query
+          description: Two run ids, older first (runs=3,7); without source, the source that holds the first.
+          schema:
+            type: string
+            pattern: '^[0-9]{1,18},[0-9]{1,18}$'
+          example: 3,7
+        - name: versions
+          in: query
+          description: Two versions, older first (versions=1.4.1,1.4.2).
+          schema:
+            type: string
+            pattern: '^[A-Za-z0-9._+:~/-]{1,64},[A-Za-z0-9._+:~/-]{1,64}$'
+          example: 1.4.1,1.4.2
+      responses:
+        "200":
+          description: The comparison.
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/Comparison"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
+  /api/v1/memory/versions:
+    get:
+      tags: [memory]
+      summary: A source's versions in the order they first ran, each pooled over its runs and compared with the one before it.
+      operationId: versions
+      parameters:
+        - $ref: "#/components/parameters/source"
+      responses:
+        "200":
+          description: The newest 8 versions, oldest first (empty when no run has a version).
+          content:
+            application/json:
+              schema:
+                $ref: "#/components/schemas/VersionHistory"
+        "400":
+          $ref: "#/components/responses/BadRequest"
+        "404":
+          $ref: "#/components/responses/NotFound"
   /api/v1/memory/events:
     post:
       tags: [memory]
@@ -203,8 +261,9 @@ paths:
         of the same objects. Each object is exactly one of: a snapshot
         (`usage_bytes`), an allocation (`component`, `alloc_bytes`), a
         deallocation (`component`, `dealloc_bytes`), a gauge sample
-        (`component`, `allocated_bytes`), or an event (`"event": "restart"`
-        or `"event": "baseline"`, optionally with `usage_bytes`). `ts_ms`
+        (`component`, `allocated_bytes`), or an event (`"event": "restart"`,
+        optionally with the `version` and `labels` of the run it starts, or
+        `"event": "baseline"`, optionally with `usage_bytes`). `ts_ms`
         defaults to now; `source` to the `source` parameter. Any bad line
         refuses the whole body with 400, listing each bad line; nothing is
         written. Sizes are 0 to 1 PiB; names are 1 to 256 bytes without
@@ -646,7 +705,7 @@ components:
     RestartEvent:
       type: object
       additionalProperties: false
-      description: The source restarted; a new run begins.
+      description: The source restarted; a new run begins, optionally naming the version it runs and labels.
       required: [event]
       properties:
         ts_ms:
@@ -659,6 +718,23 @@ components:
         event:
           type: string
           enum: [restart]
+        version:
+          $ref: "#/components/schemas/Version"
+        labels:
+          type: object
+          maxProperties: 16
+          description: Free labels of the run; keys are 1 to 64 of a-z, 0-9, _ . - starting with a letter (not "version").
+          additionalProperties:
+            type: string
+            minLength: 1
+            maxLength: 256
+            pattern: '^[^\u0000-\u001F\u007F-\u009F]*$'
+    Version:
+      type: string
+      minLength: 1
+      maxLength: 64
+      pattern: '^[A-Za-z0-9._+:~/-]+$'
+      description: "A version: letters, digits and . _ - + : ~ / (1.4.2, v2.0.0-rc.1, a commit hash)."
     BaselineEvent:
       type: object
       additionalProperties: false
@@ -680,6 +756,255 @@ components:
           format: int64
           minimum: 0
           maximum: 1125899906842624
+    RunFigures:
+      type: object
+      additionalProperties: false
+      description: One run's verdict over its own span, after the warm-up.
+      required: [source, run_id, started_ms, ended_ms, version, labels, sample_count, status, rate_bytes_per_hour, rate_text,
+                 rate_error_bytes_per_hour, growing_since_ms, time_to_limit_secs, usage_bytes, explanation, components, other_components]
+      properties:
+        source:
+          type: string
+        run_id:
+          type: integer
+          format: int64
+        started_ms:
+          type: integer
+          format: int64
+        ended_ms:
+          type: integer
+          format: int64
+          nullable: true
+        version:
+          type: string
+          nullable: true
+        labels:
+          type: object
+          additionalProperties:
+            type: string
+        sample_count:
+          type: integer
+        status:
+          type: string
+          enum: [leaking, not_leaking, insufficient_data, no_data]
+        rate_bytes_per_hour:
+          type: number
+          description: The fitted rate since onset when the run leaks, else the net fitted rate over the run.
+        rate_text:
+          type: string
+        rate_error_bytes_per_hour:
+          type: number
+          nullable: true
+        growing_since_ms:
+          type: integer
+          format: int64
+          nullable: true
+        time_to_limit_secs:
+          type: number
+          nullable: true
+        usage_bytes:
+          type: integer
+          format: int64
+        explanation:
+          type: string
+        components:
+          type: array
+          description: The 20 fastest-growing components of the run.
+          items:
+            $ref: "#/components/schemas/ComponentRate"
+        other_components:
+          type: integer
+    ComponentRate:
+      type: object
+      additionalProperties: false
+      required: [name, kind, held_bytes, rate_bytes_per_hour, rate_text, rate_error_bytes_per_hour, is_leaking]
+      properties:
+        name:
+          type: string
+        kind:
+          type: string
+          enum: [counted, gauge]
+        held_bytes:
+          type: integer
+          format: int64
+        rate_bytes_per_hour:
+          type: number
+        rate_text:
+          type: string
+        rate_error_bytes_per_hour:
+          type: number
+          nullable: true
+        is_leaking:
+          type: boolean
+    PooledFigures:
+      type: object
+      additionalProperties: false
+      description: |
+        A version's runs (or one run) read as one: leaking when more than half of its
+        judged runs leak; the rate is the median of their rates, the spread the larger
+        of their rates' robust spread and their median standard error.
+      required: [label, version, runs, status, judged_runs, leaking_runs, rate_bytes_per_hour, rate_text,
+                 spread_bytes_per_hour, time_to_limit_secs, components, other_components]
+      properties:
+        label:
+          type: string
+          description: The version, or "run N" for one run.
+        version:
+          type: string
+          nullable: true
+        runs:
+          type: array
+          items:
+            $ref: "#/components/schemas/RunFigures"
+        status:
+          type: string
+          enum: [leaking, not_leaking, insufficient_data, no_data]
+        judged_runs:
+          type: integer
+          description: Runs with enough samples for a verdict.
+        leaking_runs:
+          type: integer
+        rate_bytes_per_hour:
+          type: number
+        rate_text:
+          type: string
+        spread_bytes_per_hour:
+          type: number
+        time_to_limit_secs:
+          type: number
+          nullable: true
+        components:
+          type: array
+          description: The 20 fastest-growing components over the runs.
+          items:
+            $ref: "#/components/schemas/PooledComponent"
+        other_components:
+          type: integer
+    PooledComponent:
+      type: object
+      additionalProperties: false
+      required: [name, kind, runs, leaking_runs, is_leaking, rate_bytes_per_hour, rate_text, spread_bytes_per_hour, held_bytes]
+      properties:
+        name:
+          type: string
+        kind:
+          type: string
+          enum: [counted, gauge]
+        runs:
+          type: integer
+        leaking_runs:
+          type: integer
+        is_leaking:
+          type: boolean
+        rate_bytes_per_hour:
+          type: number
+        rate_text:
+          type: string
+        spread_bytes_per_hour:
+          type: number
+        held_bytes:
+          type: integer
+          format: int64
+    Comparison:
+      type: object
+      additionalProperties: false
+      required: [source, basis, base, target, verdict, change, summary, reason, rate_change_bytes_per_hour,
+                 threshold_bytes_per_hour, floor_bytes_per_hour, components, other_components]
+      properties:
+        source:
+          type: string
+        basis:
+          type: string
+          enum: [runs, versions]
+        base:
+          $ref: "#/components/schemas/PooledFigures"
+        target:
+          $ref: "#/components/schemas/PooledFigures"
+        verdict:
+          type: string
+          enum: [regression, improvement, no_change, insufficient_data]
+        change:
+          type: string
+          enum: [leak_introduced, leak_worse, worse, looks_fixed, leak_slowed, better, same_leak, no_change, insufficient_data]
+        summary:
+          type: string
+          description: The difference in plain words.
+        reason:
+          type: string
+          description: The regression verdict's figures in a sentence.
+        rate_change_bytes_per_hour:
+          type: number
+        threshold_bytes_per_hour:
+          type: number
+        floor_bytes_per_hour:
+          type: number
+        components:
+          type: array
+          description: Per component, the change of its rate, largest rise first (the first 20).
+          items:
+            type: object
+            additionalProperties: false
+            required: [name, base_rate_bytes_per_hour, target_rate_bytes_per_hour, change_bytes_per_hour, threshold_bytes_per_hour,
+                       base_leaking, target_leaking, is_regression, is_fixed]
+            properties:
+              name:
+                type: string
+              base_rate_bytes_per_hour:
+                type: number
+              target_rate_bytes_per_hour:
+                type: number
+              change_bytes_per_hour:
+                type: number
+              threshold_bytes_per_hour:
+                type: number
+              base_leaking:
+                type: boolean
+              target_leaking:
+                type: boolean
+              is_regression:
+                type: boolean
+              is_fixed:
+                type: boolean
+        other_components:
+          type: integer
+    VersionHistory:
+      type: object
+      additionalProperties: false
+      required: [source, versions, older_versions]
+      properties:
+        source:
+          type: string
+        older_versions:
+          type: integer
+          description: Versions older than the ones listed.
+        versions:
+          type: array
+          items:
+            type: object
+            additionalProperties: false
+            required: [version, first_started_ms, figures, previous_version, verdict, change, summary]
+            properties:
+              version:
+                type: string
+              first_started_ms:
+                type: integer
+                format: int64
+              figures:
+                $ref: "#/components/schemas/PooledFigures"
+              previous_version:
+                type: string
+                nullable: true
+              verdict:
+                type: string
+                nullable: true
+                enum: [regression, improvement, no_change, insufficient_data, null]
+              change:
+                type: string
+                nullable: true
+                enum: [leak_introduced, leak_worse, worse, looks_fixed, leak_slowed, better, same_leak, no_change, insufficient_data, null]
+              summary:
+                type: string
+                nullable: true
     Stored:
       type: object
       additionalProperties: false
@@ -787,13 +1112,22 @@ components:
           items:
             type: object
             additionalProperties: false
-            required: [source, id, started_ms, ended_ms, pid, command, running, samples, snapshots, component_samples, first_sample_ms, last_sample_ms]
+            required: [source, id, started_ms, ended_ms, pid, command, version, labels, running, samples, snapshots, component_samples, first_sample_ms, last_sample_ms]
             properties:
               source:
                 type: string
               id:
                 type: integer
                 format: int64
+              version:
+                type: string
+                nullable: true
+                description: The version the run ran (watch --version, LeakRecorder(version:), a restart event's version).
+              labels:
+                type: object
+                description: The run's free labels (host, commit …).
+                additionalProperties:
+                  type: string
               started_ms:
                 type: integer
                 format: int64
@@ -985,8 +1319,8 @@ components:
         for "how fast"). The series is segmented (up to two change points); the current
         regime is judged by the checks, the first failing one is rejected_by.
       required: [status, is_leaking, rejected_by, explanation, sample_count, run_count, analysis, span_secs,
-                 regime_start_ms, growing_since_ms, growing_since, rate_bytes_per_hour, rate_text,
-                 rate_percent_per_hour, growth_since_onset_bytes, noise_bytes, time_to_limit_secs,
+                 regime_start_ms, growing_since_ms, growing_since, rate_bytes_per_hour, rate_text, rate_error_bytes_per_hour,
+                 net_rate_bytes_per_hour, net_rate_error_bytes_per_hour, rate_percent_per_hour, growth_since_onset_bytes, noise_bytes, time_to_limit_secs,
                  envelope, segments, checks]
       properties:
         status:
@@ -1029,6 +1363,17 @@ components:
         rate_text:
           type: string
           description: The rate for a reader (MiB/h, MiB/min or MiB/s).
+        rate_error_bytes_per_hour:
+          type: number
+          nullable: true
+          description: The standard error of the rate (residual noise, autocorrelation allowed for); null when it cannot be known.
+        net_rate_bytes_per_hour:
+          type: number
+          nullable: true
+          description: The fitted model's net rate over the whole series (its growth from the first sample to the last over the span).
+        net_rate_error_bytes_per_hour:
+          type: number
+          nullable: true
         rate_percent_per_hour:
           type: number
         growth_since_onset_bytes:

@@ -35,7 +35,7 @@ import Testing
         let routes = try await OpenAPIDocumentMatchesTheServerTests.registeredRoutes().map(\.path)
         let calls = DashboardPage.html.components(separatedBy: "api(\"").dropFirst().map { $0.prefix { $0 != "\"" && $0 != "?" } }
         #expect(Set(calls) == ["/api/v1/memory/sources", "/api/v1/memory/overview", "/api/v1/memory/leaks", "/api/v1/memory/trend",
-                               "/api/v1/memory/baseline", "/api/v1/memory/runs", "/health"])
+                               "/api/v1/memory/baseline", "/api/v1/memory/runs", "/api/v1/memory/versions", "/health"])
         for call in calls { #expect(routes.contains(String(call)), "\(call)") }
     }
 

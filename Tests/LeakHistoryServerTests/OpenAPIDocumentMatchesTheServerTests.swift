@@ -96,6 +96,9 @@ import Yams
             ("/api/v1/memory/events", .post, #"{"ts_ms": 1764000000000, "usage_bytes": 5, "source": "replayed"}"#, "/api/v1/memory/events", 200),
             ("/api/v1/memory/events", .post, #"{"ts_ms": 1764000000000, "usage_bytes": 5, "source": "replayed"}"#, "/api/v1/memory/events", 200),
             ("/api/v1/memory/events", .post, "{\"usage_bytes\": 5}\n{\"usage_bytes\": -5}", "/api/v1/memory/events", 400),
+            ("/api/v1/memory/compare?source=api", .get, nil, "/api/v1/memory/compare", 400),
+            ("/api/v1/memory/compare?source=ghost", .get, nil, "/api/v1/memory/compare", 404),
+            ("/api/v1/memory/versions?source=api", .get, nil, "/api/v1/memory/versions", 200),
             ("/health", .get, nil, "/health", 200),
             ("/api/v1/memory/export.csv?what=nothing", .get, nil, "/api/v1/memory/export.csv", 400),
         ]

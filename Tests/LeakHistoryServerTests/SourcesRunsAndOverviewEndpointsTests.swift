@@ -15,7 +15,7 @@ import Testing
         let start = fixedNowMs - 3_600_000
         var events = leakingHistory()
         for i in 0..<20 {
-            if i == 10 { events.append(IngestEvent(source: "web", tsMs: start + Int64(i) * 5000, kind: .restart)) }
+            if i == 10 { events.append(IngestEvent(source: "web", tsMs: start + Int64(i) * 5000, kind: .restart())) }
             events.append(IngestEvent(source: "web", tsMs: start + Int64(i) * 5000, kind: .snapshot(usageBytes: 50 * MiB)))
         }
         try fixture.ingest(events)

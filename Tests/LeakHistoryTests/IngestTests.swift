@@ -26,7 +26,7 @@ struct IngestTests {
         #expect(events[1].kind == .allocation(component: "cache", bytes: 4096))
         #expect(events[2] == IngestEvent(source: "api", tsMs: Self.t0 + 1000, kind: .deallocation(component: "cache", bytes: 4096)))
         #expect(events[3].kind == .gauge(component: "rss_anon", bytes: 52_428_800))
-        #expect(events[4].kind == .restart)
+        #expect(events[4].kind == .restart())
         #expect(events[5].kind == .baseline(usageBytes: nil))
         #expect(events[6].kind == .baseline(usageBytes: 7))
         #expect(events[7].tsMs == Self.t0)
@@ -110,7 +110,7 @@ struct IngestTests {
         let second = try HistoryWriter(path: path)
         try second.ingest([
             IngestEvent(tsMs: Self.t0 + 3, kind: .allocation(component: "c", bytes: 10)),
-            IngestEvent(tsMs: Self.t0 + 4, kind: .restart),
+            IngestEvent(tsMs: Self.t0 + 4, kind: .restart()),
             IngestEvent(tsMs: Self.t0 + 5, kind: .allocation(component: "c", bytes: 7)),
         ])
         try second.close()

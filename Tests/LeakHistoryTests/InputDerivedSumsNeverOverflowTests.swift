@@ -115,7 +115,7 @@ import Testing
         for _ in 0..<9_000 {
             events.append(IngestEvent(tsMs: ts, kind: .snapshot(usageBytes: 0)))
             events.append(IngestEvent(tsMs: ts + 1, kind: .snapshot(usageBytes: Self.PiB)))
-            events.append(IngestEvent(tsMs: ts + 2, kind: .restart))
+            events.append(IngestEvent(tsMs: ts + 2, kind: .restart()))
             ts += 3
         }
         try writer.ingest(events, atomic: true)

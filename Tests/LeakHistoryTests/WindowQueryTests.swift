@@ -106,11 +106,11 @@ struct WindowQueryTests {
         var events: [IngestEvent] = []
         for run in 0..<3 {
             let start = Self.t0 + Int64(run) * 20 * Self.minute
-            if run > 0 { events.append(IngestEvent(source: "leaky", tsMs: start, kind: .restart)) }
+            if run > 0 { events.append(IngestEvent(source: "leaky", tsMs: start, kind: .restart())) }
             events += Self.linear(source: "leaky", from: start, count: 120, startMB: 100, mbPerStep: 0.5)
         }
         events += Self.linear(source: "fixed", count: 180, startMB: 100, mbPerStep: 0.5)
-        events.append(IngestEvent(source: "fixed", tsMs: Self.t0 + 30 * Self.minute, kind: .restart))
+        events.append(IngestEvent(source: "fixed", tsMs: Self.t0 + 30 * Self.minute, kind: .restart()))
         events += Self.linear(source: "fixed", from: Self.t0 + 30 * Self.minute, count: 180, startMB: 100, mbPerStep: 0)
         let reader = try Self.database(events, in: dir)
         defer { try? reader.close() }

@@ -129,6 +129,15 @@ public struct TrendAnalyzer: Sendable {
             guard ts.count >= 2 else { return .infinity }
             return Self.slopeStandardError(times: ts, noise: fitNoise, autocorrelation: fitAutocorrelation)
         }
+        // The fitted model's net rate over the whole series: its growth from
+        // the first sample to the last over the span (what a run that does
+        // not leak did), with the error of one line through all of it.
+        if let firstT = workTimes.first, let lastT = workTimes.last, lastT > firstT,
+           let head = fit.segments.first, let tail = fit.segments.last {
+            verdict.netRateBytesPerHour = (tail.value(at: lastT) - head.value(at: firstT)) / (lastT - firstT) * 3_600_000
+            let error = Self.slopeStandardError(times: workTimes, noise: fitNoise, autocorrelation: fitAutocorrelation)
+            verdict.netRateErrorBytesPerHour = error.isFinite ? error * 3_600_000 : nil
+        }
         var regimeFirst = fit.segments.count - 1
         while regimeFirst > 0 {
             let earlier = fit.segments[regimeFirst - 1], later = fit.segments[regimeFirst]
@@ -168,6 +177,7 @@ public struct TrendAnalyzer: Sendable {
         let perHour = 3_600_000.0
         verdict.regimeStartMs = Int64(clampingDouble: regimeStartMs)
         verdict.rateBytesPerHour = regime.slope * perHour
+        verdict.rateErrorBytesPerHour = regime.standardError.isFinite ? regime.standardError * perHour : nil
         verdict.ratePercentPerHour = level > 0 ? regime.slope * perHour / level * 100 : 0
         verdict.growthSinceOnsetBytes = Int64(clampingDouble: growth.rounded())
         verdict.noiseBytes = Int64(clampingDouble: regime.noise.rounded())

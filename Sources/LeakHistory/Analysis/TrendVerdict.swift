@@ -75,6 +75,15 @@ public struct TrendVerdict: Sendable, Codable, Equatable {
     public var growingSinceMs: Int64?
     /// The fitted (Theil–Sen) rate of the current regime, bytes per hour.
     public var rateBytesPerHour: Double
+    /// The standard error of that rate (the regime's residual noise, its
+    /// autocorrelation allowed for), bytes per hour; `nil` when it cannot be known.
+    public var rateErrorBytesPerHour: Double?
+    /// The fitted model's net rate over the whole series (after the warm-up):
+    /// its growth from the first sample to the last over the span, bytes per
+    /// hour. For a series that does not leak, what it did over the window.
+    public var netRateBytesPerHour: Double?
+    /// The standard error of that net rate; `nil` when it cannot be known.
+    public var netRateErrorBytesPerHour: Double?
     /// The rate as a percent of the regime's median level, per hour.
     public var ratePercentPerHour: Double
     /// Rate × the regime's span: how much the current regime grew.
@@ -106,6 +115,9 @@ public struct TrendVerdict: Sendable, Codable, Equatable {
         case growingSince = "growing_since"
         case rateBytesPerHour = "rate_bytes_per_hour"
         case rateText = "rate_text"
+        case rateErrorBytesPerHour = "rate_error_bytes_per_hour"
+        case netRateBytesPerHour = "net_rate_bytes_per_hour"
+        case netRateErrorBytesPerHour = "net_rate_error_bytes_per_hour"
         case ratePercentPerHour = "rate_percent_per_hour"
         case growthSinceOnsetBytes = "growth_since_onset_bytes"
         case noiseBytes = "noise_bytes"
@@ -151,6 +163,9 @@ public struct TrendVerdict: Sendable, Codable, Equatable {
         regimeStartMs = try c.decodeIfPresent(Int64.self, forKey: .regimeStartMs)
         growingSinceMs = try c.decodeIfPresent(Int64.self, forKey: .growingSinceMs)
         rateBytesPerHour = try c.decode(Double.self, forKey: .rateBytesPerHour)
+        rateErrorBytesPerHour = try c.decodeIfPresent(Double.self, forKey: .rateErrorBytesPerHour)
+        netRateBytesPerHour = try c.decodeIfPresent(Double.self, forKey: .netRateBytesPerHour)
+        netRateErrorBytesPerHour = try c.decodeIfPresent(Double.self, forKey: .netRateErrorBytesPerHour)
         ratePercentPerHour = try c.decode(Double.self, forKey: .ratePercentPerHour)
         growthSinceOnsetBytes = try c.decode(Int64.self, forKey: .growthSinceOnsetBytes)
         noiseBytes = try c.decode(Int64.self, forKey: .noiseBytes)
@@ -175,6 +190,9 @@ public struct TrendVerdict: Sendable, Codable, Equatable {
         try c.encode(growingSinceMs.map { AnalysisText.timestamp(ms: $0) }, forKey: .growingSince)
         try c.encode(rateBytesPerHour, forKey: .rateBytesPerHour)
         try c.encode(rateText, forKey: .rateText)
+        try c.encode(rateErrorBytesPerHour, forKey: .rateErrorBytesPerHour)
+        try c.encode(netRateBytesPerHour, forKey: .netRateBytesPerHour)
+        try c.encode(netRateErrorBytesPerHour, forKey: .netRateErrorBytesPerHour)
         try c.encode(ratePercentPerHour, forKey: .ratePercentPerHour)
         try c.encode(growthSinceOnsetBytes, forKey: .growthSinceOnsetBytes)
         try c.encode(noiseBytes, forKey: .noiseBytes)

@@ -226,15 +226,18 @@ public final class HistoryWriter {
                                             allocatedBytes: bytes, allocations: nil, deallocations: nil)
             state.components[name] = counters
             noteSample(counters.componentID, at: event.tsMs, &components)
-        case .restart:
+        case .restart(let deployment):
             if let replayed = try store.run(sourceID: state.id, startedAtMs: event.tsMs) {
-                state.runID = replayed
+                guard replayed.deployment == deployment else {
+                    throw InputError(field: replayed.deployment.version == deployment.version ? "labels" : "version", message: "the run that started at \(event.tsMs) is stored with \(replayed.deployment.text), this line says \(deployment.text); one millisecond starts one run (the stored one is kept)")
+                }
+                state.runID = replayed.id
                 state.components.removeAll()
                 return false
             }
             if let runID = state.runID { try store.endRun(runID, endedMs: event.tsMs) }
             state.runID = nil
-            _ = try openRun(&state, at: event.tsMs)
+            _ = try openRun(&state, at: event.tsMs, deployment: deployment)
         case .baseline(let usage):
             if try store.hasBaseline(sourceID: state.id, atMs: event.tsMs) { return false }
             // A baseline opens no run: it belongs to the open one, else to the newest.
@@ -260,9 +263,9 @@ public final class HistoryWriter {
     }
 
     /// The open run of the source, starting one at `tsMs` when there is none.
-    private func openRun(_ state: inout SourceState, at tsMs: Int64) throws -> Int64 {
+    private func openRun(_ state: inout SourceState, at tsMs: Int64, deployment: RunDeployment = .none) throws -> Int64 {
         if let runID = state.runID { return runID }
-        let runID = try store.startRun(sourceID: state.id, startedMs: tsMs, pid: nil, command: nil)
+        let runID = try store.startRun(sourceID: state.id, startedMs: tsMs, pid: nil, command: nil, deployment: deployment)
         state.runID = runID
         state.components.removeAll()
         return runID

@@ -11,8 +11,9 @@ public struct IngestEvent: Sendable, Equatable {
         case deallocation(component: String, bytes: Int64)
         /// A sampled (gauge) component holds `bytes`.
         case gauge(component: String, bytes: Int64)
-        /// The source restarted: a new run begins, counters start at zero.
-        case restart
+        /// The source restarted: a new run begins, counters start at zero. It
+        /// may name the version it runs and labels (`host`, `commit` …).
+        case restart(RunDeployment = .none)
         /// A baseline is set: at `usageBytes`, or the source's usage at that time.
         case baseline(usageBytes: Int64?)
     }
@@ -36,6 +37,7 @@ public struct IngestEvent: Sendable, Equatable {
 /// {"ts_ms": 1764000001000, "component": "cache", "dealloc_bytes": 4096}
 /// {"ts_ms": 1764000001000, "component": "rss_anon", "allocated_bytes": 52428800}
 /// {"ts_ms": 1764000002000, "event": "restart", "source": "api"}
+/// {"ts_ms": 1764000003000, "event": "restart", "version": "1.4.2", "labels": {"host": "web-1"}}
 /// {"ts_ms": 1764000002000, "event": "baseline"}
 /// ```
 ///
@@ -54,6 +56,7 @@ public struct EventDecoder: Sendable {
 
     private static let allowed: Set<String> = [
         "ts_ms", "source", "usage_bytes", "component", "alloc_bytes", "dealloc_bytes", "allocated_bytes", "event",
+        "version", "labels",
     ]
 
     /// The raw fields of one event object, strictly typed.
@@ -67,6 +70,8 @@ public struct EventDecoder: Sendable {
         var deallocBytes: Int64?
         var allocatedBytes: Int64?
         var event: String?
+        var version: String?
+        var labels: [String: String]?
 
         init(from decoder: any Decoder) throws {
             let c = try decoder.container(keyedBy: AnyCodingKey.self)
@@ -95,6 +100,9 @@ public struct EventDecoder: Sendable {
             deallocBytes = try int("dealloc_bytes")
             allocatedBytes = try int("allocated_bytes")
             event = try text("event")
+            version = try text("version")
+            let labelsKey = AnyCodingKey(stringValue: "labels")
+            labels = try present(labelsKey) ? try c.decode([String: String].self, forKey: labelsKey) : nil
         }
     }
 
@@ -131,14 +139,17 @@ public struct EventDecoder: Sendable {
                          ("allocated_bytes", f.allocatedBytes)].filter { $0.1 != nil }
             for (name, value) in sizes { try InputRules.validateSize(value!, field: name) }
 
+            guard f.event == "restart" || (f.version == nil && f.labels == nil) else {
+                throw fail(f.version != nil ? "version" : "labels", "a version and labels go on a restart event ({\"event\": \"restart\", \"version\": \"1.4.2\"}), which starts the run they describe")
+            }
             if let event = f.event {
                 guard f.component == nil, f.allocBytes == nil, f.deallocBytes == nil, f.allocatedBytes == nil else {
-                    throw fail("event", "an \"event\" line carries only ts_ms, source and (for a baseline) usage_bytes")
+                    throw fail("event", "an \"event\" line carries only ts_ms, source, (for a restart) version and labels, and (for a baseline) usage_bytes")
                 }
                 switch event {
                 case "restart":
                     guard f.usageBytes == nil else { throw fail("usage_bytes", "a restart carries no usage_bytes") }
-                    return IngestEvent(source: source, tsMs: ts, kind: .restart)
+                    return IngestEvent(source: source, tsMs: ts, kind: .restart(try RunDeployment(version: f.version, labels: f.labels ?? [:])))
                 case "baseline":
                     return IngestEvent(source: source, tsMs: ts, kind: .baseline(usageBytes: f.usageBytes))
                 default:

@@ -8,6 +8,9 @@ public struct RunSummary: Sendable, Equatable, Codable {
     public var endedMs: Int64?
     public var pid: Int64?
     public var command: String?
+    /// The version the run ran, and its labels.
+    public var deployment: RunDeployment
+    public var version: String? { deployment.version }
     public var snapshots: Int
     public var componentSamples: Int
     public var firstSampleMs: Int64?
@@ -20,7 +23,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
         case id
         case startedMs = "started_ms"
         case endedMs = "ended_ms"
-        case pid, command, snapshots, running, samples
+        case pid, command, snapshots, running, samples, version, labels
         case componentSamples = "component_samples"
         case firstSampleMs = "first_sample_ms"
         case lastSampleMs = "last_sample_ms"
@@ -33,6 +36,8 @@ public struct RunSummary: Sendable, Equatable, Codable {
         endedMs = try c.decodeIfPresent(Int64.self, forKey: .endedMs)
         pid = try c.decodeIfPresent(Int64.self, forKey: .pid)
         command = try c.decodeIfPresent(String.self, forKey: .command)
+        deployment = RunDeployment(unchecked: try c.decodeIfPresent(String.self, forKey: .version),
+                                   labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:])
         snapshots = try c.decode(Int.self, forKey: .snapshots)
         componentSamples = try c.decode(Int.self, forKey: .componentSamples)
         firstSampleMs = try c.decodeIfPresent(Int64.self, forKey: .firstSampleMs)
@@ -47,6 +52,8 @@ public struct RunSummary: Sendable, Equatable, Codable {
         try c.encode(endedMs, forKey: .endedMs)
         try c.encode(pid, forKey: .pid)
         try c.encode(command, forKey: .command)
+        try c.encode(deployment.version, forKey: .version)
+        try c.encode(deployment.labels, forKey: .labels)
         try c.encode(running, forKey: .running)
         try c.encode(samples, forKey: .samples)
         try c.encode(snapshots, forKey: .snapshots)
@@ -61,6 +68,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
         endedMs = run.endedMs
         pid = run.pid
         command = run.command
+        deployment = run.deployment
         snapshots = stats?.snapshots ?? 0
         componentSamples = stats?.componentSamples ?? 0
         firstSampleMs = stats?.firstMs

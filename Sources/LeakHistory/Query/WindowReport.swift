@@ -16,6 +16,14 @@ extension HistoryReader {
     /// Restarts split runs, which are joined at their offsets.
     public func report(source: String = "default", window: TimeWindow, config: LeakDetectionConfig = .init(),
                        nowMs: Int64 = UnixTime.milliseconds(Date())) throws -> LeakReport {
+        try windowAnalysis(source: source, window: window, config: config, nowMs: nowMs).report
+    }
+
+    /// The report of `report(source:window:config:nowMs:)` with the figures
+    /// of every component it read (its held bytes and, for one that grew,
+    /// its own verdict), candidate or not: what a comparison of runs reads.
+    func windowAnalysis(source: String, window: TimeWindow, config: LeakDetectionConfig,
+                        nowMs: Int64) throws -> (report: LeakReport, components: [ComponentFigures]) {
         try config.validate()
         let sourceID = try requireSource(source)
         let resolution = SeriesResolution.choose(for: window, cutoffs: try store.retentionCutoffs())
@@ -92,11 +100,12 @@ extension HistoryReader {
         if resolution != .raw {
             notes.append("Read from \(resolution.rawValue) rollups (bucket means) for this window")
         }
-        return ReportBuilder.build(ReportInputs(
+        return (ReportBuilder.build(ReportInputs(
             mode: .window, config: config, firstVersusLast: usageSeries.firstVersusLast, sampleCount: usage.count,
             currentBytes: currentBytes, baselineBytes: baseline?.usageBytes, usageTrend: usageVerdict,
             candidates: candidates, notes: notes, timeWindowSecs: UInt64(window.spanMs / 1000),
-            timestampSecs: UInt64(max(0, nowMs / 1000)), source: source, windowFromMs: window.fromMs, windowToMs: window.toMs))
+            timestampSecs: UInt64(max(0, nowMs / 1000)), source: source, windowFromMs: window.fromMs, windowToMs: window.toMs)),
+                figures)
     }
 
     func requireSource(_ name: String) throws -> Int64 {

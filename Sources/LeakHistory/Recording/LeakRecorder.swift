@@ -26,6 +26,8 @@ public final class LeakRecorder: Sendable {
     public let source: String
     /// The run this recorder writes.
     public let runID: Int64
+    /// The version and labels of this run.
+    public let deployment: RunDeployment
 
     private let logger: Logger
     private let options: RecorderOptions
@@ -64,18 +66,30 @@ public final class LeakRecorder: Sendable {
 
     /// Opens or creates the database at `path`, restores its baseline and starts a new run.
     ///
+    /// `version` and `labels`, when given, replace those of `options.deployment`: the
+    /// run records which version of the program it is, so `compare` can tell
+    /// whether a version brought a leak (`LeakRecorder(path: p, version: "1.4.2")`).
+    ///
     /// Throws when the file cannot be opened, is not a LeakHistory database, or
-    /// was written by a newer version; the file is then left as it was.
+    /// was written by a newer version; the file is then left as it was. An
+    /// invalid version or label throws `InputError`.
     public init(
         path: String,
         config: LeakDetectionConfig = .init(),
         options: RecorderOptions = .init(),
+        version: String? = nil,
+        labels: [String: String] = [:],
         logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         try config.validate()
         try InputRules.validateName(options.source, field: "source")
+        var options = options
+        // Checked here whichever way it came: the options' fields are settable.
+        options.deployment = try RunDeployment(version: version ?? options.deployment.version,
+                                               labels: labels.isEmpty ? options.deployment.labels : labels)
         self.path = path
+        self.deployment = options.deployment
         self.source = options.source
         self.options = options
         self.logger = logger
@@ -87,7 +101,8 @@ public final class LeakRecorder: Sendable {
         do {
             let (sourceID, runID, baseline) = try store.db.inTransaction {
                 let sourceID = try store.sourceID(named: options.source, create: true, nowMs: startMs)!
-                let runID = try store.startRun(sourceID: sourceID, startedMs: startMs, pid: options.pid, command: options.command)
+                let runID = try store.startRun(sourceID: sourceID, startedMs: startMs, pid: options.pid, command: options.command,
+                                               deployment: options.deployment)
                 return (sourceID, runID, try store.currentBaseline(sourceID: sourceID))
             }
             self.sourceID = sourceID

@@ -19,6 +19,9 @@ public struct RecorderOptions: Sendable {
     /// The process this run records, if known.
     public var pid: Int64? = nil
     public var command: String? = nil
+    /// The version of the program this run records, and its labels (`host`,
+    /// `commit` …): what `compare` tells runs and versions apart by.
+    public var deployment: RunDeployment = .none
 
     public init(source: String = "default", flushIntervalSecs: Double = 1.0) {
         self.source = source

@@ -61,7 +61,11 @@ extension HistoryStore {
         try db.cachedStatement(sql: Queries.baselineAt).fetchOne([sourceID, tsMs]) { $0.int64(0) } != nil
     }
 
-    func run(sourceID: Int64, startedAtMs tsMs: Int64) throws -> Int64? {
-        try db.cachedStatement(sql: Queries.runStartedAt).fetchOne([sourceID, tsMs]) { $0.int64(0) }
+    /// The run of a source that started at exactly `tsMs`, with its version and labels.
+    func run(sourceID: Int64, startedAtMs tsMs: Int64) throws -> (id: Int64, deployment: RunDeployment)? {
+        guard let (id, version) = try db.cachedStatement(sql: Queries.runStartedAt).fetchOne([sourceID, tsMs], {
+            ($0.int64(0), $0.optionalString(1))
+        }) else { return nil }
+        return (id, try deployment(runID: id, version: version))
     }
 }

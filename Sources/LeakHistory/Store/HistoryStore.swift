@@ -27,6 +27,19 @@ public struct StoredRun: Sendable, Equatable, Codable {
     public var endedMs: Int64?
     public var pid: Int64?
     public var command: String?
+    /// The version the run ran, and its labels (`host`, `commit` …).
+    public var deployment: RunDeployment = .none
+
+    public var version: String? { deployment.version }
+
+    public init(id: Int64, startedMs: Int64, endedMs: Int64?, pid: Int64?, command: String?, deployment: RunDeployment = .none) {
+        self.id = id
+        self.startedMs = startedMs
+        self.endedMs = endedMs
+        self.pid = pid
+        self.command = command
+        self.deployment = deployment
+    }
 
     enum CodingKeys: String, CodingKey {
         case id
@@ -34,6 +47,28 @@ public struct StoredRun: Sendable, Equatable, Codable {
         case endedMs = "ended_ms"
         case pid
         case command
+        case version
+        case labels
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        self.init(id: try c.decode(Int64.self, forKey: .id), startedMs: try c.decode(Int64.self, forKey: .startedMs),
+                  endedMs: try c.decodeIfPresent(Int64.self, forKey: .endedMs), pid: try c.decodeIfPresent(Int64.self, forKey: .pid),
+                  command: try c.decodeIfPresent(String.self, forKey: .command),
+                  deployment: RunDeployment(unchecked: try c.decodeIfPresent(String.self, forKey: .version),
+                                            labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:]))
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(startedMs, forKey: .startedMs)
+        try c.encode(endedMs, forKey: .endedMs)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(command, forKey: .command)
+        try c.encode(deployment.version, forKey: .version)
+        try c.encode(deployment.labels, forKey: .labels)
     }
 }
 
@@ -139,9 +174,14 @@ final class HistoryStore {
         try db.cachedStatement(sql: Queries.sourceList).fetchAll { ($0.int64(0), $0.string(1), $0.int64(2)) }
     }
 
-    func startRun(sourceID: Int64, startedMs: Int64, pid: Int64?, command: String?) throws -> Int64 {
-        try db.cachedStatement(sql: Queries.runInsert).execute([sourceID, startedMs, pid, command])
-        return db.lastInsertedRowID
+    func startRun(sourceID: Int64, startedMs: Int64, pid: Int64?, command: String?, deployment: RunDeployment = .none) throws -> Int64 {
+        try db.cachedStatement(sql: Queries.runInsert).execute([sourceID, startedMs, pid, command, deployment.version])
+        let runID = db.lastInsertedRowID
+        let statement = try db.cachedStatement(sql: Queries.runLabelInsert)
+        for (key, value) in deployment.labels.sorted(by: { $0.key < $1.key }) {
+            try statement.execute([runID, key, value])
+        }
+        return runID
     }
 
     func endRun(_ runID: Int64, endedMs: Int64) throws {
@@ -149,10 +189,22 @@ final class HistoryStore {
     }
 
     func runs(sourceID: Int64) throws -> [StoredRun] {
-        try db.cachedStatement(sql: Queries.runList).fetchAll([sourceID]) {
-            StoredRun(id: $0.int64(0), startedMs: $0.int64(1), endedMs: $0.optionalInt64(2),
-                      pid: $0.optionalInt64(3), command: $0.optionalString(4))
+        var labels: [Int64: [String: String]] = [:]
+        try db.cachedStatement(sql: Queries.runLabelList).forEachRow([sourceID]) {
+            labels[$0.int64(0), default: [:]][$0.string(1)] = $0.string(2)
         }
+        return try db.cachedStatement(sql: Queries.runList).fetchAll([sourceID]) {
+            StoredRun(id: $0.int64(0), startedMs: $0.int64(1), endedMs: $0.optionalInt64(2),
+                      pid: $0.optionalInt64(3), command: $0.optionalString(4),
+                      deployment: RunDeployment(unchecked: $0.optionalString(5), labels: labels[$0.int64(0)] ?? [:]))
+        }
+    }
+
+    /// The version and labels of one run.
+    func deployment(runID: Int64, version: String?) throws -> RunDeployment {
+        var labels: [String: String] = [:]
+        try db.cachedStatement(sql: Queries.runLabelOfRun).forEachRow([runID]) { labels[$0.string(0)] = $0.string(1) }
+        return RunDeployment(unchecked: version, labels: labels)
     }
 
     /// The id of component `name` of the source, created with `kind` when new.
@@ -263,7 +315,8 @@ extension HistoryStore {
     func latestRun(sourceID: Int64) throws -> StoredRun? {
         try db.cachedStatement(sql: Queries.runLatest).fetchOne([sourceID]) {
             StoredRun(id: $0.int64(0), startedMs: $0.int64(1), endedMs: $0.optionalInt64(2),
-                      pid: $0.optionalInt64(3), command: $0.optionalString(4))
+                      pid: $0.optionalInt64(3), command: $0.optionalString(4),
+                      deployment: RunDeployment(unchecked: $0.optionalString(5), labels: [:]))
         }
     }
 

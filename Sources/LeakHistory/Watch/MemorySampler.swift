@@ -66,7 +66,7 @@ public final class MemorySampler {
     /// it is a kernel thread; throws the recorder's error when the database cannot be opened.
     public convenience init(
         pid: Int32, databasePath: String, source: String? = nil, command: String? = nil,
-        config: LeakDetectionConfig, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
+        config: LeakDetectionConfig, deployment: RunDeployment = .none, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
         flushIntervalSecs: Double = 1,
         logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
@@ -74,7 +74,7 @@ public final class MemorySampler {
         let probe = try ProcessMemoryProbe(pid: pid, readPSS: readPSS, schedule: pssSchedule)
         try self.init(probe: probe, source: source ?? Self.defaultSource(pid: pid, comm: probe.name),
                       pid: pid, command: command ?? probe.commandLine, databasePath: databasePath,
-                      config: config, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
+                      config: config, deployment: deployment, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
     }
 
     /// Watches the process `pid` with all its descendants (`ProcessTreeProbe`):
@@ -83,7 +83,7 @@ public final class MemorySampler {
     /// The default source is the top process's `ProgramIdentity`.
     public convenience init(
         processTree pid: Int32, adopter: Int32? = nil, databasePath: String, source: String? = nil, command: String? = nil,
-        config: LeakDetectionConfig, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
+        config: LeakDetectionConfig, deployment: RunDeployment = .none, readPSS: Bool = true, pssSchedule: PSSSchedule = PSSSchedule(),
         flushIntervalSecs: Double = 1,
         logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
@@ -91,7 +91,7 @@ public final class MemorySampler {
         let probe = try ProcessTreeProbe(pid: pid, adopter: adopter, readPSS: readPSS, schedule: pssSchedule)
         try self.init(probe: probe, source: source ?? Self.defaultSource(pid: pid, comm: probe.rootProbe.name),
                       pid: pid, command: command ?? probe.rootProbe.commandLine, databasePath: databasePath,
-                      config: config, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
+                      config: config, deployment: deployment, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
     }
 
     /// Watches the cgroup v2 directory at `path`, recording under `source`
@@ -99,21 +99,23 @@ public final class MemorySampler {
     /// run for the watch, if any, and are recorded with the run.
     public convenience init(
         cgroupPath path: String, databasePath: String, source: String? = nil, pid: Int32? = nil, command: String? = nil,
-        config: LeakDetectionConfig, flushIntervalSecs: Double = 1,
+        config: LeakDetectionConfig, deployment: RunDeployment = .none, flushIntervalSecs: Double = 1,
         logger: Logger = Logger(label: "LeakHistory", factory: { _ in SwiftLogNoOpLogHandler() }),
         now: @escaping @Sendable () -> Date = { Date() }
     ) throws {
         let probe = try CgroupMemoryProbe(path: path)
         try self.init(probe: probe, source: source ?? Self.sourceName(cgroupPath: path),
                       pid: pid, command: command, databasePath: databasePath,
-                      config: config, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
+                      config: config, deployment: deployment, flushIntervalSecs: flushIntervalSecs, logger: logger, now: now)
     }
 
     private init(
         probe: any MemoryProbe, source: String, pid: Int32?, command: String?, databasePath: String,
-        config: LeakDetectionConfig, flushIntervalSecs: Double, logger: Logger, now: @escaping @Sendable () -> Date
+        config: LeakDetectionConfig, deployment: RunDeployment, flushIntervalSecs: Double, logger: Logger,
+        now: @escaping @Sendable () -> Date
     ) throws {
         var options = RecorderOptions(source: source, flushIntervalSecs: flushIntervalSecs)
+        options.deployment = deployment
         options.pid = pid.map(Int64.init)
         options.command = command
         recorder = try LeakRecorder(path: databasePath, config: config, options: options, logger: logger, now: now)

@@ -32,6 +32,8 @@ struct MetricsController<Context: RequestContext> {
         /// The rest, summed: how many, and the bytes they hold together.
         var otherComponents: Int
         var otherBytes: Double
+        /// The newest run of each version, judged over its own span.
+        var versionRuns: [RunFigures]
     }
 
     private struct DatabaseFigures: Sendable {
@@ -73,7 +75,8 @@ struct MetricsController<Context: RequestContext> {
                 let rest = held.dropFirst(top)
                 totals.sources.append(SourceFigures(name: name, report: report, components: Array(held.prefix(top)),
                                                     otherComponents: rest.count,
-                                                    otherBytes: rest.reduce(0) { $0 + Double($1.bytes) }))
+                                                    otherBytes: rest.reduce(0) { $0 + Double($1.bytes) },
+                                                    versionRuns: try reader.newestRunOfEachVersion(source: name, config: config, nowMs: now)))
             }
             return totals
         }
@@ -110,7 +113,12 @@ struct MetricsController<Context: RequestContext> {
         out.declare("leak_history_leak_candidates", help: "Leak candidates in the window by severity.", type: .gauge)
         out.declare("leak_history_window_samples", help: "Usage samples in the window.", type: .gauge)
         out.declare("leak_history_time_to_limit_seconds", help: "Seconds until the configured memory limit at the current slope.", type: .gauge)
+        out.declare("leak_history_run_growth_bytes_per_second", help: "Rate of the newest run of each version, over that run after the warm-up: since onset when it leaks, else its net fitted rate.", type: .gauge)
         for source in sources {
+            for run in source.versionRuns where run.isJudged {
+                out.gauge("leak_history_run_growth_bytes_per_second", help: "", labels: ["source": source.name, "version": run.version ?? ""],
+                          value: run.rateBytesPerHour / 3600)
+            }
             let report = source.report
             let name = source.name
             out.gauge("leak_history_leak_detected", help: "", labels: ["source": name], value: report.hasLeaks ? 1 : 0)
