@@ -46,6 +46,10 @@ public struct TrendAnalyzer: Sendable {
     public var minRegimePoints: Int = 5
     /// Adjacent segments whose rates are within this factor of each other are one regime.
     public var similarRateFactor: Double = 3
+    /// The tail check compares two halves of at least this many points each;
+    /// with fewer (a young regime of a few troughs) a half's slope is too
+    /// unsure to call the growth stopped, and the check passes.
+    static let minTailPoints = 5
     /// What the series measures, for the explanation ("usage", "held bytes").
     public var subject: String = "usage"
 
@@ -215,7 +219,7 @@ public struct TrendAnalyzer: Sendable {
         // alone never ends a leak.
         let tailStart = (rt.last ?? 0) - tailFraction * regimeSpanMs
         let tailIndex = rt.firstIndex { $0 >= tailStart } ?? rt.count
-        let tail = rt.count - tailIndex >= 3 && tailIndex >= 3
+        let tail = rt.count - tailIndex >= Self.minTailPoints && tailIndex >= Self.minTailPoints
             ? Self.robustFit(times: Array(rt[tailIndex...]), values: Array(rv[tailIndex...]), noiseFloor: fitNoise) : nil
         let head = tail == nil ? nil
             : Self.robustFit(times: Array(rt[..<tailIndex]), values: Array(rv[..<tailIndex]), noiseFloor: fitNoise)
