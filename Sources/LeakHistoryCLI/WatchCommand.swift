@@ -201,7 +201,7 @@ struct WatchCommand: ParsableCommand {
         } catch {
             if let child, let stopTree {
                 if let status = child.waitForExit(timeoutSecs: 0.5), stopTree.scan().isEmpty {
-                    printError("leak-history: '\(command[0])' \(status) before it could be sampled")
+                    printError("leak-history: '\(command[0])' \(status) before it could be sampled; nothing was recorded")
                     throw ExitCode(status.shellStatus)
                 }
                 _ = ProcessTreeStopper.stop(child, tree: stopTree, firstSignal: SIGTERM, graceSecs: graceSecs)
@@ -373,6 +373,11 @@ struct WatchCommand: ParsableCommand {
         let text = ReportText.forStandardOutput
         var lines = ""
         for (sampler, report) in zip(samplers, reports) {
+            if sampler.recordedNothing {
+                lines += "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)): "
+                    + "\(sampler.endReason ?? "the watch stopped") before its first sample; nothing was recorded\n\n"
+                continue
+            }
             let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID): "
                 + "\(sampler.sampleCount) samples every \(Self.text(seconds: intervalSecs)) over \(Self.text(seconds: elapsedSecs))"
                 + (sampler.endReason.map { "; \($0)" } ?? "")
@@ -382,8 +387,13 @@ struct WatchCommand: ParsableCommand {
             lines += "\n"
         }
         let path = database.path
+        let recorded = samplers.filter { !$0.recordedNothing }
+        guard !recorded.isEmpty else {
+            out.write(lines)
+            return
+        }
         lines += "Recorded in \(path). Look further:\n"
-        for sampler in samplers {
+        for sampler in recorded {
             lines += "  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))\n"
         }
         out.write(lines)

@@ -159,14 +159,24 @@ public final class MemorySampler {
         return true
     }
 
-    /// Stops sampling: flushes, stamps the run's end and closes the recorder. Idempotent.
+    /// Stops sampling: flushes, stamps the run's end and closes the recorder.
+    /// A watch that took no sample (the process exited first) keeps nothing:
+    /// its run is deleted, and its source when the watch created it
+    /// (`recordedNothing`). Idempotent.
     public func end(reason: String? = nil) throws {
         if endReason == nil { endReason = reason ?? "the watch stopped" }
         guard !isEnded else { return }
         isEnded = true
         probe.close()
-        try recorder.close()
+        if sampleCount == 0 {
+            recordedNothing = try recorder.closeDiscardingEmptyRun()
+        } else {
+            try recorder.close()
+        }
     }
+
+    /// Whether `end()` deleted the run because no sample was taken.
+    public private(set) var recordedNothing = false
 
     /// The report for the run so far (or for the whole run once it ended).
     ///
