@@ -11,11 +11,12 @@
 #   - psrecord PID --interval 1 (and with --include-children, which walks the
 #     process's children as watch does);
 #   - leak-history watch --pid PID --interval 1s (its default: with the tree,
-#     PSS at most every 10 s);
+#     PSS at most every 10 s), and with --no-children (the process alone, as
+#     psrecord without --include-children);
 #   - leak-history watch --pid PID --interval 100ms.
-# Each watcher's CPU is its user + system time from /proc/PID/stat: in all
-# (start-up included, as `time` would say) and in its steady state (from 5 s
-# after its start to its end, so a Python or Swift start-up does not count).
+# Each watcher stops itself (--duration). Its CPU is its user + system time,
+# in all (start-up included, as `time` would say) and in its steady state
+# (from 5 s after its start on, so a Python or Swift start-up does not count).
 # Prints one line per watcher and the ratios.
 set -euo pipefail
 
@@ -27,7 +28,6 @@ psrecord=${PSRECORD:-psrecord}
 command -v "$psrecord" >/dev/null || { echo "watch-cpu: no psrecord (PSRECORD=path/to/psrecord)" >&2; exit 1; }
 tmp=$(mktemp -d)
 trap 'kill "$target" 2>/dev/null || true; rm -rf "$tmp"' EXIT
-ticks=$(getconf CLK_TCK)
 
 python3 - <<'EOF' &
 import mmap, time
@@ -45,48 +45,46 @@ rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$target/status)
 maps=$(wc -l </proc/$target/maps)
 echo "watch-cpu: target pid $target, $((rss_kb / 1024)) MB RSS, $maps mappings; each watcher runs ${seconds} s, one after the other"
 
-# cpu_ticks PID: utime + stime of PID.
-cpu_ticks() { awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "/proc/$1/stat"; }
-
-# measure NAME COMMAND…: runs COMMAND in the background for its own duration,
-# reads its CPU at +5 s and just before it exits (it is stopped with SIGINT at
-# the end, so both watchers end the same way).
+# measure NAME COMMAND…: runs COMMAND (which ends itself after $seconds) and
+# prints its CPU: in all, from wait4's rusage (µs, every thread), and in its
+# steady state, that total less what its threads had used 5 s after the start
+# (/proc/PID/task/*/schedstat, ns; a thread gone by then counts as steady
+# time, which can only make the figure larger).
 measure() {
     local name=$1
     shift
-    "$@" >"$tmp/$name.out" 2>"$tmp/$name.err" &
-    local pid=$! start
-    start=$(date +%s.%N)
-    sleep 5
-    local at5 last
-    at5=$(cpu_ticks "$pid")
-    last=$at5
-    local deadline
-    deadline=$(echo "$start + $seconds" | bc)
-    while (( $(echo "$(date +%s.%N) < $deadline" | bc) )); do
-        last=$(cpu_ticks "$pid" 2>/dev/null || echo "$last")
-        sleep 0.5
-    done
-    last=$(cpu_ticks "$pid" 2>/dev/null || echo "$last")
-    kill -INT "$pid" 2>/dev/null || true
-    wait "$pid" || true
-    local total_s steady_s steady_pct
-    total_s=$(echo "scale=3; $last / $ticks" | bc)
-    steady_s=$(echo "scale=3; ($last - $at5) / $ticks" | bc)
-    steady_pct=$(echo "scale=3; 100 * ($last - $at5) / $ticks / ($seconds - 5)" | bc)
-    printf '%-34s CPU %7.2f s in all, %7.2f s over its last %d s = %6.3f%% of a core\n' \
-        "$name" "$total_s" "$steady_s" "$((seconds - 5))" "$steady_pct"
-    echo "$steady_s" >"$tmp/$name.steady"
+    python3 - "$name" "$seconds" "$tmp" "$@" <<'PY'
+import glob, os, subprocess, sys, time
+name, seconds, tmp, command = sys.argv[1], float(sys.argv[2]), sys.argv[3], sys.argv[4:]
+with open(os.path.join(tmp, name + ".out"), "w") as out:
+    process = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT)
+time.sleep(5)
+at5 = 0
+for path in glob.glob("/proc/%d/task/*/schedstat" % process.pid):
+    try:
+        at5 += int(open(path).read().split()[0]) / 1e9
+    except OSError:
+        pass
+_, status, usage = os.wait4(process.pid, 0)
+total = usage.ru_utime + usage.ru_stime
+steady = total - at5
+print("%-42s CPU %6.3f s in all, %6.3f s over its last %d s = %6.3f%% of a core"
+      % (name, total, steady, seconds - 5, 100 * steady / (seconds - 5)))
+open(os.path.join(tmp, name + ".steady"), "w").write("%f" % steady)
+PY
 }
 
-measure "psrecord --interval 1" "$psrecord" "$target" --interval 1 --log "$tmp/psrecord.log"
-measure "psrecord --interval 1 --include-children" "$psrecord" "$target" --interval 1 --include-children --log "$tmp/psrecord-children.log"
-measure "watch --interval 1s" "$bin" watch --db "$tmp/watch-1s.sqlite" --pid "$target" --interval 1s
-measure "watch --interval 100ms" "$bin" watch --db "$tmp/watch-100ms.sqlite" --pid "$target" --interval 100ms
+measure "psrecord --interval 1" "$psrecord" "$target" --interval 1 --duration "$seconds" --log "$tmp/psrecord.log"
+measure "psrecord --interval 1 --include-children" "$psrecord" "$target" --interval 1 --include-children \
+    --duration "$seconds" --log "$tmp/psrecord-children.log"
+measure "watch --interval 1s" "$bin" watch --db "$tmp/watch-1s.sqlite" --pid "$target" --interval 1s --duration "${seconds}s"
+measure "watch --interval 1s --no-children" "$bin" watch --db "$tmp/watch-1s-alone.sqlite" --pid "$target" --interval 1s \
+    --duration "${seconds}s" --no-children
+measure "watch --interval 100ms" "$bin" watch --db "$tmp/watch-100ms.sqlite" --pid "$target" --interval 100ms --duration "${seconds}s"
 
 ratio() { echo "scale=2; $(cat "$tmp/$1.steady") / $(cat "$tmp/$2.steady")" | bc; }
 echo "watch --interval 1s / psrecord --interval 1: $(ratio "watch --interval 1s" "psrecord --interval 1")×" \
      "(/ psrecord --include-children: $(ratio "watch --interval 1s" "psrecord --interval 1 --include-children")×)"
-for db in watch-1s watch-100ms; do
-    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $7 " samples"}')"
+for db in watch-1s watch-1s-alone watch-100ms; do
+    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $6 " rows (snapshots and parts)"}')"
 done

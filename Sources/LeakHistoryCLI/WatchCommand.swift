@@ -597,7 +597,11 @@ final class ProgressDisplay {
                     ?? ", \(megabytes(limit)) limit not approached"
             }
         } else {
-            text += ", collecting samples (\(status.sampleCount) of \(status.samplesForTrend) for a trend)"
+            // The trend counts the samples after --warmup only (an earlier status's trend: fewer).
+            let counted = status.trendIsCurrent ? min(status.sampleCount, status.trend?.sampleCount ?? status.sampleCount)
+                : status.sampleCount
+            text += ", collecting samples (\(counted) of \(status.samplesForTrend) for a trend"
+                + (counted < status.sampleCount ? " after the warm-up)" : ")")
         }
         if status.isEnded { text += ", ended" }
         return text

@@ -66,9 +66,12 @@ private extension String {
 /// is re-parented away (a double-forked daemon of a watched `--pid`), as long
 /// as it was seen before its parent exited.
 ///
-/// Cheap at every sample: `/proc/PID/stat` is read only for pids not seen at
-/// the previous scan (a new process), and for every pid once every
-/// `rescanSecs` (a pid freed and given to a new process between two scans).
+/// Cheap at every sample: `/proc` is listed only when a process was created
+/// since the last listing (the newest pid in `/proc/loadavg` moved), else
+/// only the members' `/proc/PID/stat` are read; `/proc/PID/stat` is read only
+/// for pids not seen at the previous listing (a new process), and for every
+/// pid once every `rescanSecs` (a pid freed and given to a new process
+/// between two scans).
 public final class ProcessTree {
     public let root: Int32
     /// A second parent whose children belong to the tree: the watcher, when it is a subreaper.
@@ -92,6 +95,9 @@ public final class ProcessTree {
     public private(set) var truncated = false
     /// `/proc/PID/stat` reads so far (to check the scans stay cheap).
     public private(set) var statReads = 0
+    /// Scans that listed `/proc`; the others found no process created since the last listing.
+    public private(set) var listings = 0
+    private var newestPIDAtLastListing: Int32?
 
     private let me = getpid()
 
@@ -105,6 +111,22 @@ public final class ProcessTree {
     public func scan() -> [Int32] {
         let now = WatchWakeup.uptimeNanoseconds()
         let full = lastFullScanNs == 0 || Double(now - lastFullScanNs) / 1e9 >= rescanSecs
+        // Read before listing: a process created during the listing shows at the next scan.
+        let newestPID = Self.newestPID()
+        if !full, let newestPID, newestPID == newestPIDAtLastListing {
+            // No process was created since the last listing, so none can have joined
+            // the tree: only the members' states can have changed.
+            for (pid, entry) in known where entry.isMember {
+                if let stat = readStat(pid), stat.startTicks == entry.startTicks {
+                    known[pid]?.isZombie = stat.isZombie
+                } else {
+                    known[pid] = nil
+                }
+            }
+            return liveMembers()
+        }
+        newestPIDAtLastListing = newestPID
+        listings += 1
         if full { lastFullScanNs = now }
         var fresh: [Int32: ProcStat] = [:]
         var next: [Int32: Entry] = [:]
@@ -136,9 +158,13 @@ public final class ProcessTree {
         }
         for pid in fresh.keys.sorted() { _ = joins(pid, depth: 0) }
         known = next
+        return liveMembers()
+    }
 
+    /// The live members of `known`, the root first, at most `maxProcesses`.
+    private func liveMembers() -> [Int32] {
         // The watcher never samples itself: it is in the tree of any ancestor it is attached to.
-        var members = next.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
+        var members = known.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
         if let index = members.firstIndex(of: root), index > 0 {
             members.remove(at: index)
             members.insert(root, at: 0)
@@ -157,6 +183,14 @@ public final class ProcessTree {
     private func readStat(_ pid: Int32) -> ProcStat? {
         statReads += 1
         return ProcStat.read(pid: pid)
+    }
+
+    /// The pid the kernel handed out last in this pid namespace (the last field
+    /// of `/proc/loadavg`): while it stays the same, no process was created.
+    static func newestPID() -> Int32? {
+        guard let text = try? ProcFile.read("/proc/loadavg"),
+              let last = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).last else { return nil }
+        return Int32(last)
     }
 
     /// The numeric entries of `/proc`: one per process (threads are not listed).
