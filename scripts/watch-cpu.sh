@@ -11,8 +11,9 @@
 #   - psrecord PID --interval 1 (and with --include-children, which walks the
 #     process's children as watch does);
 #   - leak-history watch --pid PID --interval 1s (its default: with the tree,
-#     PSS at most every 10 s), and with --no-children (the process alone, as
-#     psrecord without --include-children);
+#     PSS at most every 10 s), with --no-children (the process alone, as
+#     psrecord without --include-children), and with --no-children --no-pss
+#     (RSS of the process alone: what psrecord reads);
 #   - leak-history watch --pid PID --interval 100ms.
 # Each watcher stops itself (--duration). Its CPU is its user + system time,
 # in all (start-up included, as `time` would say) and in its steady state
@@ -80,11 +81,14 @@ measure "psrecord --interval 1 --include-children" "$psrecord" "$target" --inter
 measure "watch --interval 1s" "$bin" watch --db "$tmp/watch-1s.sqlite" --pid "$target" --interval 1s --duration "${seconds}s"
 measure "watch --interval 1s --no-children" "$bin" watch --db "$tmp/watch-1s-alone.sqlite" --pid "$target" --interval 1s \
     --duration "${seconds}s" --no-children
+measure "watch --interval 1s --no-children --no-pss" "$bin" watch --db "$tmp/watch-1s-rss.sqlite" --pid "$target" \
+    --interval 1s --duration "${seconds}s" --no-children --no-pss
 measure "watch --interval 100ms" "$bin" watch --db "$tmp/watch-100ms.sqlite" --pid "$target" --interval 100ms --duration "${seconds}s"
 
 ratio() { echo "scale=2; $(cat "$tmp/$1.steady") / $(cat "$tmp/$2.steady")" | bc; }
-echo "watch --interval 1s / psrecord --interval 1: $(ratio "watch --interval 1s" "psrecord --interval 1")×" \
-     "(/ psrecord --include-children: $(ratio "watch --interval 1s" "psrecord --interval 1 --include-children")×)"
-for db in watch-1s watch-1s-alone watch-100ms; do
+echo "watch --interval 1s / psrecord --interval 1: $(ratio "watch --interval 1s" "psrecord --interval 1")×;" \
+     "/ psrecord --include-children: $(ratio "watch --interval 1s" "psrecord --interval 1 --include-children")×;" \
+     "watch --no-children --no-pss / psrecord: $(ratio "watch --interval 1s --no-children --no-pss" "psrecord --interval 1")×"
+for db in watch-1s watch-1s-alone watch-1s-rss watch-100ms; do
     echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $6 " rows (snapshots and parts)"}')"
 done

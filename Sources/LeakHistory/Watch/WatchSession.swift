@@ -37,8 +37,8 @@ public final class WatchSession {
     /// every sample so far, so as a watch grows its verdicts are refreshed less
     /// often than `statusIntervalSecs` (the totals keep their pace); a short
     /// watch's are refreshed at every status.
-    public var statusVerdictCPUShare = 0.0005
-    public var statusVerdictAllowanceSecs = 0.05
+    public var statusVerdictCPUShare = 0.0002
+    public var statusVerdictAllowanceSecs = 0.02
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
     /// Samplers that stopped on an error, with the error.
