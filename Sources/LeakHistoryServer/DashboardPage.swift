@@ -369,7 +369,7 @@ function renderOverview(overview, sources) {
   const leaking = overview.filter((r) => r.has_leaks).length;
   $("overview-note").textContent = overview.length + " source" + (overview.length > 1 ? "s" : "") + " · " + leaking + " leaking · each over " +
     (state.win === "auto" ? "its default window" : "the chosen window");
-  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Slope"),
+  const head = el("tr", {}, el("th", {}, "Source"), el("th", {}, "Verdict"), el("th", { class: "r" }, "Usage"), el("th", { class: "r" }, "Rate"),
     el("th", {}, "Growing since"), el("th", {}, "Trend"), el("th", {}, "Runs"), el("th", {}, "Last sample (UTC)"));
   const rows = overview.map((r) => {
     const info = byName[r.source] || {};
@@ -378,7 +378,8 @@ function renderOverview(overview, sources) {
     const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
       el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
       el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
-      el("td", { class: "r num" }, r.trend ? rate(r.trend.slope_mb_per_hour) : "—"),
+      el("td", { class: "r num" }, r.trend && r.trend.rate_text && r.trend.status !== "insufficient_data" && r.trend.status !== "no_data"
+        ? r.trend.rate_text : "—"),
       el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
       el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
       el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));
