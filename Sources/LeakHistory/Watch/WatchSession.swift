@@ -38,7 +38,7 @@ public final class WatchSession {
     /// often than `statusIntervalSecs` (the totals keep their pace); a short
     /// watch's are refreshed at every status.
     public var statusVerdictCPUShare = 0.0002
-    public var statusVerdictAllowanceSecs = 0.02
+    public var statusVerdictAllowanceSecs = 0.005
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
     /// Samplers that stopped on an error, with the error.
@@ -82,9 +82,11 @@ public final class WatchSession {
             if lastStatus.map({ Double(now - $0) / 1e9 >= statusIntervalSecs * 0.999 }) ?? true {
                 // A verdict is refreshed while the verdicts so far kept within their CPU budget.
                 let refresh = verdictSecs <= statusVerdictAllowanceSecs + statusVerdictCPUShare * elapsedSecs
+                let cpuBefore = WatchWakeup.threadCPUSeconds()
                 onStatus(samplers.map { $0.status(refreshingTrend: refresh) }, elapsedSecs)
                 lastStatus = now
-                if refresh { verdictSecs += Double(WatchWakeup.uptimeNanoseconds() - now) / 1e9 }
+                // CPU time, not wall time: on a loaded machine a verdict is not dearer for waiting its turn.
+                if refresh { verdictSecs += WatchWakeup.threadCPUSeconds() - cpuBefore }
             }
 
             if isInterrupted() { return .interrupted }
