@@ -131,7 +131,7 @@ check 'data-source="checkout-api"' "the overview lists checkout-api"
 check 'data-source="batch-worker"' "the overview lists batch-worker"
 check 'data-source="nightly-report"' "the overview lists nightly-report, silent for over an hour"
 first=$(grep -o 'data-source="[^"]*"' out/dashboard.html | head -1)
-if [ "$first" = 'data-source="checkout-api"' ]; then echo "  ok: the leaking source is listed first"; else echo "  FAILED: first row is $first" >&2; failed=1; fi
+if [ "$first" = 'data-source="checkout-api"' ]; then echo "  ok: the leaking source is listed first"; else echo "  FAILED: the leaking source is listed first (first row: $first)" >&2; failed=1; fi
 check 'class="pick on" data-source="checkout-api"' "the page opened on the leaking source"
 check 'class="pill v-leaking">LEAKING<' "the overview marks it LEAKING"
 check 'class="series usage-line" d="M' "the usage chart drew its line"

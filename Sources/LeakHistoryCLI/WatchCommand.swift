@@ -229,7 +229,7 @@ struct WatchCommand: ParsableCommand {
         } catch {
             if let child, let stopTree {
                 if let status = child.waitForExit(timeoutSecs: 0.5), stopTree.scan().isEmpty {
-                    printError("leak-history: '\(command[0])' \(status) before it could be sampled")
+                    printError("leak-history: '\(command[0])' \(status) before it could be sampled; nothing was recorded")
                     throw ExitCode(status.shellStatus)
                 }
                 _ = ProcessTreeStopper.stop(child, tree: stopTree, firstSignal: SIGTERM, graceSecs: graceSecs)
@@ -403,6 +403,11 @@ struct WatchCommand: ParsableCommand {
         let text = ReportText.forStandardOutput
         var lines = ""
         for (sampler, report) in zip(samplers, reports) {
+            if sampler.recordedNothing {
+                lines += "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)): "
+                    + "\(sampler.endReason ?? "the watch stopped") before its first sample; nothing was recorded\n\n"
+                continue
+            }
             let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID)\(sampler.recorder.deployment.version.map { " of version \($0)" } ?? ""): "
                 + "\(sampler.sampleCount) samples every \(Self.text(seconds: intervalSecs)) over \(Self.text(seconds: elapsedSecs))"
                 + (sampler.endReason.map { "; \($0)" } ?? "")
@@ -412,8 +417,13 @@ struct WatchCommand: ParsableCommand {
             lines += "\n"
         }
         let path = database.path
+        let recorded = samplers.filter { !$0.recordedNothing }
+        guard !recorded.isEmpty else {
+            out.write(lines)
+            return
+        }
         lines += "Recorded in \(path). Look further:\n"
-        for sampler in samplers {
+        for sampler in recorded {
             lines += "  leak-history report --db \(path) --source \(Self.shellQuoted(sampler.source))\n"
             if sampler.recorder.deployment.version != nil {
                 lines += "  leak-history compare --db \(path) --source \(Self.shellQuoted(sampler.source))   # this run against the one before it\n"
@@ -620,7 +630,11 @@ final class ProgressDisplay {
                     ?? ", \(megabytes(limit)) limit not approached"
             }
         } else {
-            text += ", collecting samples (\(status.sampleCount) of \(status.samplesForTrend) for a trend)"
+            // The trend counts the samples after --warmup only (an earlier status's trend: fewer).
+            let counted = status.trendIsCurrent ? min(status.sampleCount, status.trend?.sampleCount ?? status.sampleCount)
+                : status.sampleCount
+            text += ", collecting samples (\(counted) of \(status.samplesForTrend) for a trend"
+                + (counted < status.sampleCount ? " after the warm-up)" : ")")
         }
         if status.isEnded { text += ", ended" }
         return text

@@ -293,7 +293,9 @@ public final class PrometheusClient: Sendable {
     private static func reason(_ error: any Error) -> String {
         if let error = error as? HTTPClientError {
             if error == .deadlineExceeded || error == .readTimeout { return "timed out" }
-            if error == .connectTimeout { return "connection timed out" }
+            // The deadline can strike while the request still waits for its connection
+            // (AsyncHTTPClient then says connectTimeout or getConnectionFromPoolTimeout).
+            if error == .connectTimeout || error == .getConnectionFromPoolTimeout { return "connection timed out" }
             return error.description
         }
         let text = String(describing: error)

@@ -392,7 +392,8 @@ function renderOverview(overview, sources) {
     const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
       el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
       el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
-      el("td", { class: "r num" }, r.trend && r.sample_count ? r.trend.rate_text : "—"),
+      el("td", { class: "r num" }, r.trend && r.trend.rate_text && r.trend.status !== "insufficient_data" && r.trend.status !== "no_data"
+        ? r.trend.rate_text : "—"),
       el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
       el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
       el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));

@@ -151,6 +151,12 @@ final class ScriptedHTTPServer: @unchecked Sendable {
         var body: String
         /// Seconds to wait before answering.
         var delaySecs: Double = 0
+        /// Reads the request and never answers: holds the connection (and the
+        /// connections behind it, unaccepted) until `stop()`.
+        var neverAnswers = false
+
+        /// A reply that never comes, however late the client's timer fires.
+        static let never = Reply(status: 0, body: "", neverAnswers: true)
     }
 
     let port: Int
@@ -182,6 +188,11 @@ final class ScriptedHTTPServer: @unchecked Sendable {
                 let client = accept(listener, nil, nil)
                 guard client >= 0 else { return }
                 box.append(ScriptedHTTPServer.readRequest(client))
+                if reply.neverAnswers {
+                    box.waitUntilStopped()
+                    close(client)
+                    return
+                }
                 if reply.delaySecs > 0 { Thread.sleep(forTimeInterval: reply.delaySecs) }
                 let body = Array(reply.body.utf8)
                 let head = "HTTP/1.1 \(reply.status) X\r\nContent-Type: application/json\r\nContent-Length: \(body.count)\r\nConnection: close\r\n\r\n"
@@ -199,17 +210,25 @@ final class ScriptedHTTPServer: @unchecked Sendable {
     /// The raw requests received so far (head and body).
     var requests: [String] { requestsBox.all }
 
-    /// Makes a waiting accept fail; the thread then closes the listener.
+    /// Makes a waiting accept fail (and ends a reply that never answers); the thread then closes the listener.
     func stop() { requestsBox.shutDownListener(fd) }
 
     private final class Box: @unchecked Sendable {
-        private let lock = NSLock()
-        private var items: [String] = []  // guarded by `lock`
-        private var closed = false  // guarded by `lock`
-        func append(_ s: String) { lock.withLock { items.append(s) } }
-        var all: [String] { lock.withLock { items } }
-        func closeListener(_ fd: Int32) { lock.withLock { closed = true; close(fd) } }
-        func shutDownListener(_ fd: Int32) { lock.withLock { if !closed { shutdown(fd, Int32(SHUT_RDWR)) } } }
+        private let condition = NSCondition()
+        private var items: [String] = []  // guarded by `condition`
+        private var closed = false  // guarded by `condition`
+        private var stopped = false  // guarded by `condition`
+        func append(_ s: String) { condition.withLock { items.append(s) } }
+        var all: [String] { condition.withLock { items } }
+        func closeListener(_ fd: Int32) { condition.withLock { closed = true; close(fd) } }
+        func shutDownListener(_ fd: Int32) {
+            condition.withLock {
+                stopped = true
+                condition.broadcast()
+                if !closed { shutdown(fd, Int32(SHUT_RDWR)) }
+            }
+        }
+        func waitUntilStopped() { condition.withLock { while !stopped { condition.wait() } } }
     }
 
     /// Reads one request: the head, then Content-Length bytes of body.

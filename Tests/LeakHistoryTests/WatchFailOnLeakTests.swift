@@ -73,6 +73,8 @@ import Testing
         let object = try #require(try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any])
         let trend = try #require(object["trend"] as? [String: Any], "\(result.stdout)")
         #expect(trend["status"] as? String != "leaking", "every sample is inside the warm-up: \(trend)")
+        // Progress counts the samples the trend will judge, not those of the warm-up.
+        #expect(result.stderr.contains("collecting samples (0 of 10 for a trend after the warm-up)"), "\(result.stderr)")
     }
 
     @Test func badDetectionOptionsAreClearErrors() async throws {

@@ -143,6 +143,31 @@ import Testing
         #expect(programs.survivors().isEmpty)
     }
 
+    /// The scan lists `/proc` only when the kernel handed out a pid since the
+    /// last listing: a child started between two scans moves the newest pid,
+    /// so it is listed and found; between listings the members stay as they are.
+    @Test func aChildStartedBetweenScansIsFoundThroughTheNewestPID() async throws {
+        let (before, after, found, listingsGrew) = try await offThePool {
+            // The shell counts with builtins (no process) for a moment, then starts a child.
+            let parent = try ChildProcess.spawn(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 30"])
+            defer { _ = ProcessTreeStopper.stop(parent, tree: ProcessTree(root: parent.pid), firstSignal: SIGTERM, graceSecs: 2) }
+            let tree = ProcessTree(root: parent.pid)
+            let before = ProcessTree.newestPID()
+            let alone = tree.scan() == [parent.pid]
+            let listings = tree.listings
+            var found = false
+            for _ in 0..<100 where !found {
+                usleep(50_000)
+                found = tree.scan().count == 2
+            }
+            return (before, ProcessTree.newestPID(), alone && found, tree.listings > listings)
+        }
+        let newest = try #require(before)
+        #expect(after != newest, "a process was created: the newest pid moved")
+        #expect(found, "the shell alone at first, then with the child it started between two scans")
+        #expect(listingsGrew)
+    }
+
     /// The PSS and RSS of `root` and its descendants, read by the test from `/proc`.
     static func independentSum(tree root: Int32) -> (pss: Int64, rss: Int64) {
         var parents: [Int32: Int32] = [:]

@@ -33,6 +33,8 @@ public final class LeakRecorder: Sendable {
     private let options: RecorderOptions
     private let now: @Sendable () -> Date
     private let sourceID: Int64
+    /// Whether opening this recorder created its source (a run of a new source).
+    private let createdSource: Bool
     private let store: Mutex<StoreState>
     private let pending = Mutex(PendingWrites())
     private let latestSnapshot = Atomic<Int64>(-1)
@@ -47,6 +49,8 @@ public final class LeakRecorder: Sendable {
         var written: [WrittenTotals] = []
         var componentIDs: [Int64?] = []
         var flushCount = 0
+        /// Whether a flush has committed rows of this run.
+        var wroteRows = false
         var lastFlushMs: Double = 0
         var lastRollupMs: Int64 = 0
         var lastPruneMs: Int64 = 0
@@ -99,13 +103,15 @@ public final class LeakRecorder: Sendable {
         let store = try HistoryStore(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, logger: logger)
         let startMs = UnixTime.milliseconds(now())
         do {
-            let (sourceID, runID, baseline) = try store.db.inTransaction {
-                let sourceID = try store.sourceID(named: options.source, create: true, nowMs: startMs)!
+            let (sourceID, created, runID, baseline) = try store.db.inTransaction {
+                let existing = try store.sourceID(named: options.source, create: false, nowMs: startMs)
+                let sourceID = try existing ?? store.sourceID(named: options.source, create: true, nowMs: startMs)!
                 let runID = try store.startRun(sourceID: sourceID, startedMs: startMs, pid: options.pid, command: options.command,
                                                deployment: options.deployment)
-                return (sourceID, runID, try store.currentBaseline(sourceID: sourceID))
+                return (sourceID, existing == nil, runID, try store.currentBaseline(sourceID: sourceID))
             }
             self.sourceID = sourceID
+            self.createdSource = created
             self.runID = runID
             if let baseline {
                 detector.restoreBaseline(tsMs: baseline.tsMs, usageBytes: baseline.usageBytes)
@@ -327,6 +333,7 @@ public final class LeakRecorder: Sendable {
             if overflow > 0 { dropped.wrappingAdd(overflow, ordering: .relaxed) }
             throw error
         }
+        state.wroteRows = true
         try maintain(store, state: &state, nowMs: ts)
         state.flushCount += 1
         state.lastFlushMs = Double(DispatchTime.now().uptimeNanoseconds - started) / 1_000_000
@@ -366,14 +373,40 @@ public final class LeakRecorder: Sendable {
     /// Flushes, ends the run and closes the database. Idempotent. After it,
     /// tracking still works in memory but nothing more is stored.
     public func close() throws {
+        _ = try close(discardingEmptyRun: false)
+    }
+
+    /// Closes as `close()` does, but a run in which nothing was recorded (no
+    /// snapshot, component or baseline) is not kept: the run is deleted, and
+    /// its source too when this recorder created it and it holds nothing
+    /// else. A watch whose process exited before its first sample leaves no
+    /// trace. Returns whether the run was deleted; idempotent (false after
+    /// the first close).
+    @discardableResult
+    public func closeDiscardingEmptyRun() throws -> Bool {
+        try close(discardingEmptyRun: true)
+    }
+
+    private func close(discardingEmptyRun: Bool) throws -> Bool {
         timer.withLock { $0?.cancel() }
-        try store.withLock { state in
-            guard let store = state.store else { return }
-            try write(to: store, state: &state)
-            try store.refreshRollups(sourceID: sourceID, nowMs: UnixTime.milliseconds(now()))
-            try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
+        return try store.withLock { state in
+            guard let store = state.store else { return false }
+            let recordedNothing = !state.wroteRows && detector.registry.all.isEmpty
+                && pending.withLock { $0.snapshots.isEmpty && $0.baselines.isEmpty && $0.baselineClears.isEmpty }
+            var deleted = false
+            if discardingEmptyRun && recordedNothing {
+                deleted = try store.db.inTransaction {
+                    try store.deleteEmptyRun(runID, sourceID: sourceID, deleteEmptySource: createdSource)
+                }
+            }
+            if !deleted {
+                try write(to: store, state: &state)
+                try store.refreshRollups(sourceID: sourceID, nowMs: UnixTime.milliseconds(now()))
+                try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
+            }
             try store.close()
             state.store = nil
+            return deleted
         }
     }
 

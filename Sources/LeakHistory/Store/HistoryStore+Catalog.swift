@@ -28,6 +28,15 @@ extension HistoryStore {
         forgetCachedIDs()
     }
 
+    /// Deletes a run that recorded nothing (see `LeakRecorder.closeDiscardingEmptyRun`), then its
+    /// source when `deleteEmptySource` and the source holds nothing else. Returns whether the run went.
+    func deleteEmptyRun(_ runID: Int64, sourceID: Int64, deleteEmptySource: Bool) throws -> Bool {
+        try db.cachedStatement(sql: Queries.runDeleteEmpty).execute([runID])
+        guard db.changesCount == 1 else { return false }
+        if deleteEmptySource { try db.cachedStatement(sql: Queries.sourceDeleteEmpty).execute([sourceID]) }
+        return true
+    }
+
     func renameSource(sourceID: Int64, to name: String) throws {
         try db.cachedStatement(sql: Queries.sourceRename).execute([sourceID, name])
         forgetCachedIDs()

@@ -52,6 +52,9 @@ public final class MemorySampler {
     private let config: LeakDetectionConfig
     private let now: @Sendable () -> Date
     private var parts: [String: PartHistory] = [:]
+    /// The trend and verdict of the last status that refreshed them.
+    private var statusVerdict: (trend: TrendVerdict?, hasLeaks: Bool)?
+    private var verdictSampleCount = 0
     private var partOrder: [String] = []
 
     /// One part's handle and its recent values, for its own trend verdict.
@@ -161,14 +164,24 @@ public final class MemorySampler {
         return true
     }
 
-    /// Stops sampling: flushes, stamps the run's end and closes the recorder. Idempotent.
+    /// Stops sampling: flushes, stamps the run's end and closes the recorder.
+    /// A watch that took no sample (the process exited first) keeps nothing:
+    /// its run is deleted, and its source when the watch created it
+    /// (`recordedNothing`). Idempotent.
     public func end(reason: String? = nil) throws {
         if endReason == nil { endReason = reason ?? "the watch stopped" }
         guard !isEnded else { return }
         isEnded = true
         probe.close()
-        try recorder.close()
+        if sampleCount == 0 {
+            recordedNothing = try recorder.closeDiscardingEmptyRun()
+        } else {
+            try recorder.close()
+        }
     }
+
+    /// Whether `end()` deleted the run because no sample was taken.
+    public private(set) var recordedNothing = false
 
     /// The report for the run so far (or for the whole run once it ended).
     ///
@@ -204,12 +217,23 @@ public final class MemorySampler {
     }
 
     /// Where the watch stands: the latest total, the trend and the verdict so far.
-    public func status() -> WatchStatus {
-        let report = report()
+    ///
+    /// The trend and verdict come from `report()`, which fits every sample so
+    /// far; with `refreshingTrend` false they are those of the last refresh
+    /// (the total and the sample count are always the latest), so a caller
+    /// can show progress often and pay for a verdict rarely.
+    public func status(refreshingTrend: Bool = true) -> WatchStatus {
+        if refreshingTrend || statusVerdict == nil {
+            let report = report()
+            statusVerdict = (report.trend, report.hasLeaks)
+            verdictSampleCount = sampleCount
+        }
+        let verdict = statusVerdict ?? (nil, false)
+        let current = refreshingTrend
         return WatchStatus(source: source, pid: pid, currentBytes: lastReading?.totalBytes, sampleCount: sampleCount,
-                           samplesForTrend: config.trendMinSamples, trend: report.trend, hasLeaks: report.hasLeaks,
+                           samplesForTrend: config.trendMinSamples, trend: verdict.trend, hasLeaks: verdict.hasLeaks,
                            isEnded: isEnded || endReason != nil, processCount: treeUsage?.processes,
-                           memoryLimitBytes: config.memoryLimitBytes)
+                           memoryLimitBytes: config.memoryLimitBytes, trendIsCurrent: current || sampleCount == verdictSampleCount)
     }
 
     /// The programs of a watched process tree (`proc:` parts), with their
@@ -290,6 +314,9 @@ public struct WatchStatus: Sendable, Equatable {
     public var processCount: Int?
     /// The memory limit the watch was given, if any (the trend's `timeToLimitSecs` counts to it).
     public var memoryLimitBytes: Int64?
+    /// Whether `trend` and `hasLeaks` take every sample so far into account
+    /// (else they are those of an earlier status; see `MemorySampler.status`).
+    public var trendIsCurrent = true
 }
 
 /// One program of a watched process tree: its `proc:` part's first and latest values.

@@ -15,6 +15,11 @@ import Glibc
 enum ProcFile {
     /// Everything in the file at `path`, or in `name` under the open directory `directory`.
     static func read(_ path: String, in directory: Int32 = AT_FDCWD, displayPath: String? = nil) throws(WatchError) -> String {
+        String(decoding: try bytes(path, in: directory, displayPath: displayPath), as: UTF8.self)
+    }
+
+    /// The bytes of the file at `path` (see `read`).
+    static func bytes(_ path: String, in directory: Int32 = AT_FDCWD, displayPath: String? = nil) throws(WatchError) -> [UInt8] {
         let fd = openat(directory, path, O_RDONLY | O_CLOEXEC)
         guard fd >= 0 else { throw .unreadable(path: displayPath ?? path, errno: errno) }
         defer { close(fd) }
@@ -32,7 +37,7 @@ enum ProcFile {
                 throw .unreadable(path: displayPath ?? path, errno: errno)
             }
         }
-        return String(decoding: bytes, as: UTF8.self)
+        return bytes
     }
 
     /// Whether `errno` says the process behind a `/proc/PID` path is gone.

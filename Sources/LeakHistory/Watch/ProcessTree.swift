@@ -24,34 +24,65 @@ public struct ProcStat: Sendable, Equatable {
 
     /// `nil` when `text` is not the content of a stat file.
     public static func parse(_ text: String) -> ProcStat? {
-        let bytes = Array(text.utf8)
+        parse(bytes: Array(text.utf8))
+    }
+
+    /// `parse` on the file's bytes: no strings are made (a watch reads the stat
+    /// of every new process on the machine).
+    static func parse(bytes: [UInt8]) -> ProcStat? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
               let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open,
-              let pid = Int32(String(decoding: bytes[..<open], as: UTF8.self).trimmingBlanks()) else { return nil }
+              let pid = number(bytes[..<open], as: Int32.self) else { return nil }
         // After ") ": state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9)
         // minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16)
         // cstime(17) priority(18) nice(19) threads(20) itrealvalue(21) starttime(22).
-        let fields = bytes[(close + 1)...].split(separator: UInt8(ascii: " "))
+        var fields: [ArraySlice<UInt8>] = []
+        fields.reserveCapacity(20)
+        var start: Int?
+        for index in (close + 1)..<bytes.count {
+            let isSeparator = bytes[index] == UInt8(ascii: " ") || bytes[index] == UInt8(ascii: "\n")
+            if isSeparator {
+                if let s = start { fields.append(bytes[s..<index]); start = nil }
+                if fields.count == 20 { break }
+            } else if start == nil {
+                start = index
+            }
+        }
+        if let s = start, fields.count < 20 { fields.append(bytes[s..<bytes.count]) }
         guard fields.count >= 20, fields[0].count == 1,
-              let parent = Int32(String(decoding: fields[1], as: UTF8.self)),
-              let group = Int32(String(decoding: fields[2], as: UTF8.self)),
-              let start = UInt64(String(decoding: fields[19], as: UTF8.self)) else { return nil }
+              let parent = number(fields[1], as: Int32.self),
+              let group = number(fields[2], as: Int32.self),
+              let startTicks = number(fields[19], as: UInt64.self) else { return nil }
         return ProcStat(pid: pid, state: Character(UnicodeScalar(fields[0].first!)), parentPID: parent,
-                        processGroup: group, startTicks: start)
+                        processGroup: group, startTicks: startTicks)
+    }
+
+    /// A decimal number, blanks around it allowed (a leading `-` for signed types); nil on anything else or overflow.
+    private static func number<T: FixedWidthInteger>(_ digits: ArraySlice<UInt8>, as type: T.Type) -> T? {
+        var slice = digits
+        while let first = slice.first, first == UInt8(ascii: " ") { slice = slice.dropFirst() }
+        while let last = slice.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\n") { slice = slice.dropLast() }
+        var negative = false
+        if T.isSigned, slice.first == UInt8(ascii: "-") { negative = true; slice = slice.dropFirst() }
+        guard !slice.isEmpty else { return nil }
+        var value: T = 0
+        for byte in slice {
+            guard byte >= 48 && byte <= 57 else { return nil }
+            let (m, o1) = value.multipliedReportingOverflow(by: 10)
+            let (v, o2) = negative ? m.subtractingReportingOverflow(T(byte - 48)) : m.addingReportingOverflow(T(byte - 48))
+            if o1 || o2 { return nil }
+            value = v
+        }
+        return value
     }
 
     /// Reads `/proc/PID/stat`; `nil` once the process is gone or the file is not a stat file.
     static func read(pid: Int32) -> ProcStat? {
-        guard let text = try? ProcFile.read("/proc/\(pid)/stat") else { return nil }
-        return parse(text)
+        guard let bytes = try? ProcFile.bytes("/proc/\(pid)/stat") else { return nil }
+        return parse(bytes: bytes)
     }
 }
 
-private extension String {
-    func trimmingBlanks() -> String {
-        String(drop(while: { $0 == " " }).reversed().drop(while: { $0 == " " || $0 == "\n" }).reversed())
-    }
-}
 
 /// Finds a process and all its descendants in `/proc`, at every `scan()`.
 ///
@@ -66,9 +97,12 @@ private extension String {
 /// is re-parented away (a double-forked daemon of a watched `--pid`), as long
 /// as it was seen before its parent exited.
 ///
-/// Cheap at every sample: `/proc/PID/stat` is read only for pids not seen at
-/// the previous scan (a new process), and for every pid once every
-/// `rescanSecs` (a pid freed and given to a new process between two scans).
+/// Cheap at every sample: `/proc` is listed only when a process was created
+/// since the last listing (the newest pid in `/proc/loadavg` moved), else
+/// only the members' `/proc/PID/stat` are read; `/proc/PID/stat` is read only
+/// for pids not seen at the previous listing (a new process), and for every
+/// pid once every `rescanSecs` (a pid freed and given to a new process
+/// between two scans).
 public final class ProcessTree {
     public let root: Int32
     /// A second parent whose children belong to the tree: the watcher, when it is a subreaper.
@@ -92,6 +126,9 @@ public final class ProcessTree {
     public private(set) var truncated = false
     /// `/proc/PID/stat` reads so far (to check the scans stay cheap).
     public private(set) var statReads = 0
+    /// Scans that listed `/proc`; the others found no process created since the last listing.
+    public private(set) var listings = 0
+    private var newestPIDAtLastListing: Int32?
 
     private let me = getpid()
 
@@ -105,6 +142,22 @@ public final class ProcessTree {
     public func scan() -> [Int32] {
         let now = WatchWakeup.uptimeNanoseconds()
         let full = lastFullScanNs == 0 || Double(now - lastFullScanNs) / 1e9 >= rescanSecs
+        // Read before listing: a process created during the listing shows at the next scan.
+        let newestPID = Self.newestPID()
+        if !full, let newestPID, newestPID == newestPIDAtLastListing {
+            // No process was created since the last listing, so none can have joined
+            // the tree: only the members' states can have changed.
+            for (pid, entry) in known where entry.isMember {
+                if let stat = readStat(pid), stat.startTicks == entry.startTicks {
+                    known[pid]?.isZombie = stat.isZombie
+                } else {
+                    known[pid] = nil
+                }
+            }
+            return liveMembers()
+        }
+        newestPIDAtLastListing = newestPID
+        listings += 1
         if full { lastFullScanNs = now }
         var fresh: [Int32: ProcStat] = [:]
         var next: [Int32: Entry] = [:]
@@ -136,9 +189,13 @@ public final class ProcessTree {
         }
         for pid in fresh.keys.sorted() { _ = joins(pid, depth: 0) }
         known = next
+        return liveMembers()
+    }
 
+    /// The live members of `known`, the root first, at most `maxProcesses`.
+    private func liveMembers() -> [Int32] {
         // The watcher never samples itself: it is in the tree of any ancestor it is attached to.
-        var members = next.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
+        var members = known.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
         if let index = members.firstIndex(of: root), index > 0 {
             members.remove(at: index)
             members.insert(root, at: 0)
@@ -157,6 +214,14 @@ public final class ProcessTree {
     private func readStat(_ pid: Int32) -> ProcStat? {
         statReads += 1
         return ProcStat.read(pid: pid)
+    }
+
+    /// The pid the kernel handed out last in this pid namespace (the last field
+    /// of `/proc/loadavg`): while it stays the same, no process was created.
+    static func newestPID() -> Int32? {
+        guard let text = try? ProcFile.read("/proc/loadavg"),
+              let last = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).last else { return nil }
+        return Int32(last)
     }
 
     /// The numeric entries of `/proc`: one per process (threads are not listed).

@@ -30,9 +30,15 @@ public final class WatchSession {
     public let samplers: [MemorySampler]
     public let intervalSecs: Double
     public let durationSecs: Double?
-    /// How often `run` reports progress. Each status costs a report per
-    /// sampler; when those grow slow (a long watch), statuses come less often.
+    /// How often `run` reports progress (the latest totals and sample counts).
     public var statusIntervalSecs: Double = 1
+    /// The CPU the statuses' verdicts may take: `statusVerdictAllowanceSecs`
+    /// plus this share of a core over the watch. Each refresh fits a trend to
+    /// every sample so far, so as a watch grows its verdicts are refreshed less
+    /// often than `statusIntervalSecs` (the totals keep their pace); a short
+    /// watch's are refreshed at every status.
+    public var statusVerdictCPUShare = 0.0002
+    public var statusVerdictAllowanceSecs = 0.005
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
     /// Samplers that stopped on an error, with the error.
@@ -61,7 +67,7 @@ public final class WatchSession {
         let start = WatchWakeup.uptimeNanoseconds()
         var nextTick = start
         var lastStatus: UInt64?
-        var statusGapSecs = statusIntervalSecs
+        var verdictSecs = 0.0
         while true {
             for sampler in samplers where !sampler.isEnded && sampler.endReason == nil {
                 do {
@@ -73,13 +79,14 @@ public final class WatchSession {
             }
             let now = WatchWakeup.uptimeNanoseconds()
             elapsedSecs = Double(now - start) / 1e9
-            if lastStatus.map({ Double(now - $0) / 1e9 >= statusGapSecs * 0.999 }) ?? true {
-                onStatus(samplers.map { $0.status() }, elapsedSecs)
+            if lastStatus.map({ Double(now - $0) / 1e9 >= statusIntervalSecs * 0.999 }) ?? true {
+                // A verdict is refreshed while the verdicts so far kept within their CPU budget.
+                let refresh = verdictSecs <= statusVerdictAllowanceSecs + statusVerdictCPUShare * elapsedSecs
+                let cpuBefore = WatchWakeup.threadCPUSeconds()
+                onStatus(samplers.map { $0.status(refreshingTrend: refresh) }, elapsedSecs)
                 lastStatus = now
-                // A status fits a trend to every sample so far: as a long watch
-                // grows, space them out so they never take more than ~5% of the time.
-                let costSecs = Double(WatchWakeup.uptimeNanoseconds() - now) / 1e9
-                statusGapSecs = max(statusIntervalSecs, costSecs * 20)
+                // CPU time, not wall time: on a loaded machine a verdict is not dearer for waiting its turn.
+                if refresh { verdictSecs += WatchWakeup.threadCPUSeconds() - cpuBefore }
             }
 
             if isInterrupted() { return .interrupted }
