@@ -121,21 +121,19 @@ enum StorageBenchmarks {
         let ours = try Measure.medianSeconds(runs: runs) {
             exported = try reader.exportCSV(.components, window: TimeWindow(fromMs: 0, toMs: .max)) { devNull.write($0) }
         }
-        let script = ".parameter init\n.parameter set ?1 NULL\n.parameter set ?2 0\n.parameter set ?3 9223372036854775807\n.parameter set ?4 NULL\n.headers on\n\(Queries.exportComponentSamples)\n"
+        let plain = path + ".plain"
+        try PlainSampleTable.write(from: reader, to: plain)
+        defer { try? FileManager.default.removeItem(atPath: plain) }
         let shell = try Measure.medianSeconds(runs: runs) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-csv", path]
-            let input = Pipe()
-            process.standardInput = input
+            process.arguments = ["-csv", "-header", plain, "SELECT * FROM bench_plain_sample"]
             process.standardOutput = devNull
             try process.run()
-            input.fileHandleForWriting.write(Data(script.utf8))
-            try input.fileHandleForWriting.close()
             process.waitUntilExit()
         }
         return Figure(name: "CSV export of \(rows) rows", value: Double(exported) / ours, unit: "rows/s",
-                      baseline: "sqlite3 -csv, same query, same rows", baselineValue: Double(exported) / shell,
+                      baseline: "sqlite3 -csv over a plain row table of the same rows", baselineValue: Double(exported) / shell,
                       ratio: shell / ours, target: "no slower than sqlite3 -csv (ratio ≥ 1)", met: ours <= shell,
                       note: "\(exported) rows")
     }
@@ -171,6 +169,37 @@ enum StorageBenchmarks {
             Figure(name: "building a year of rollups from 525,600 raw snapshots (once)", value: build * 1000, unit: "ms",
                    baseline: nil, baselineValue: nil, ratio: nil, target: "—", met: nil),
         ]
+    }
+}
+
+/// The CSV export's rows as a plain table in a file of their own, for the
+/// `sqlite3 -csv` dump an export is compared with: read back through
+/// `HistoryReader`, so they are exactly the samples the export writes.
+enum PlainSampleTable {
+    static func write(from reader: HistoryReader, to path: String) throws {
+        let raw = RawSQLite(path: path)
+        raw.exec(Queries.benchCreatePlainTable)
+        let statement = raw.prepare(Queries.benchInsertPlain)
+        defer { sqlite3_finalize(statement) }
+        raw.exec("BEGIN")
+        for source in try reader.sources() {
+            for component in try reader.components(source: source) {
+                for sample in try reader.componentSamples(source: source, component: component.name) {
+                    var rc: Int32 = 0
+                    leakhistory_bind_transient_text(statement, 1, source, -1, &rc)
+                    leakhistory_bind_transient_text(statement, 2, component.name, -1, &rc)
+                    leakhistory_bind_transient_text(statement, 3, component.kind == .gauge ? "gauge" : "counted", -1, &rc)
+                    sqlite3_bind_int64(statement, 4, sample.runID)
+                    sqlite3_bind_int64(statement, 5, sample.tsMs)
+                    sqlite3_bind_int64(statement, 6, sample.allocatedBytes)
+                    if let a = sample.allocations { sqlite3_bind_int64(statement, 7, a) } else { sqlite3_bind_null(statement, 7) }
+                    if let d = sample.deallocations { sqlite3_bind_int64(statement, 8, d) } else { sqlite3_bind_null(statement, 8) }
+                    precondition(sqlite3_step(statement) == SQLITE_DONE)
+                    sqlite3_reset(statement)
+                }
+            }
+        }
+        raw.exec("COMMIT")
     }
 }
 

@@ -7,7 +7,7 @@ struct LeakHistoryBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leak-history-bench",
         abstract: "Measure LeakHistory against its targets, each beside a baseline run in the same process.",
-        subcommands: [Run.self, Soak.self, FleetBench.self],
+        subcommands: [Run.self, Soak.self, FleetBench.self, StorageBench.self],
         defaultSubcommand: Run.self
     )
 
