@@ -148,11 +148,11 @@ public final class HistoryWriter {
                         result.rejected.append(error)
                     }
                 }
-                for (sourceID, range) in touchedSnapshots {
-                    try store.refreshSnapshotRollups(sourceID: sourceID, fromMs: range.lowerBound, toMs: range.upperBound)
-                }
-                for (componentID, range) in touchedComponents {
-                    try store.refreshComponentRollups(componentID: componentID, fromMs: range.lowerBound, toMs: range.upperBound)
+                let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
+                    + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
+                for (series, range) in touched {
+                    try store.seal(series)
+                    try store.refreshRollups(series, fromMs: range.lowerBound, toMs: range.upperBound)
                 }
             }
         } catch {

@@ -35,8 +35,8 @@ struct SeriesPoint: Sendable, Equatable {
 extension HistoryStore {
     func usageSeries(sourceID: Int64, window: TimeWindow, resolution: SeriesResolution) throws -> [SeriesPoint] {
         guard let bucket = resolution.bucketMs else {
-            return try snapshots(sourceID: sourceID, fromMs: window.fromMs, toMs: window.toMs).map {
-                SeriesPoint(tsMs: $0.tsMs, bytes: $0.usageBytes, runID: $0.runID)
+            return try rawSamples(.usage(sourceID: sourceID), fromMs: window.fromMs, toMs: window.toMs).map {
+                SeriesPoint(tsMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID)
             }
         }
         return try snapshotRollups(sourceID: sourceID, bucketMs: bucket, fromMs: window.fromMs, toMs: window.toMs).map {
@@ -46,8 +46,8 @@ extension HistoryStore {
 
     func componentSeries(componentID: Int64, window: TimeWindow, resolution: SeriesResolution) throws -> [SeriesPoint] {
         guard let bucket = resolution.bucketMs else {
-            return try componentSamples(componentID: componentID, fromMs: window.fromMs, toMs: window.toMs).map {
-                SeriesPoint(tsMs: $0.tsMs, bytes: $0.allocatedBytes, runID: $0.runID,
+            return try rawSamples(.component(componentID), fromMs: window.fromMs, toMs: window.toMs).map {
+                SeriesPoint(tsMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID,
                             allocations: $0.allocations, deallocations: $0.deallocations)
             }
         }

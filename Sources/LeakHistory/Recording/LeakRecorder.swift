@@ -48,6 +48,8 @@ public final class LeakRecorder: Sendable {
         var lastFlushMs: Double = 0
         var lastRollupMs: Int64 = 0
         var lastPruneMs: Int64 = 0
+        /// The clock hour of the last sealing pass: a new hour seals the one before.
+        var lastSealHourMs: Int64 = .min
     }
 
     private struct PendingBaseline {
@@ -334,6 +336,12 @@ public final class LeakRecorder: Sendable {
     /// Keeps rollups current and the file within its retention policy, at
     /// their intervals, after a successful write.
     private func maintain(_ store: HistoryStore, state: inout StoreState, nowMs: Int64) throws {
+        // Samples are written at now: once an hour, every series' finished hours become chunks.
+        let hour = floor(nowMs, RetentionPolicy.hour)
+        if hour != state.lastSealHourMs {
+            try store.db.inTransaction { try store.sealSource(sourceID, beforeMs: nil) }
+            state.lastSealHourMs = hour
+        }
         if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
             // Pruning brings every rollup up to date first.
             let pruned = try store.prune(policy: try store.retentionPolicy(), nowMs: nowMs)

@@ -2,27 +2,56 @@ import SQLiteStore
 
 /// Rollups, retention and settings.
 ///
-/// Rollups are recomputed from the raw rows, bucket by bucket, so they always
-/// agree with them: after every ingest for the ranges it touched, and from each
-/// series' newest rollup bucket on (its watermark) before a query reads them,
-/// on a recorder's periodic refresh and before a prune deletes raw rows.
+/// Rollups are recomputed from the raw samples (chunks and head rows), bucket
+/// by bucket, so they always agree with them: after every ingest for the
+/// ranges it touched, and from each series' newest rollup bucket on (its
+/// watermark) before a query reads them, on a recorder's periodic refresh and
+/// before a prune deletes raw samples.
 extension HistoryStore {
     static let rollupSizes: [Int64] = [RetentionPolicy.minute, RetentionPolicy.hour]
 
-    /// Recomputes the rollups of the snapshot series of `sourceID` covering `[fromMs, toMs]`.
-    func refreshSnapshotRollups(sourceID: Int64, fromMs: Int64, toMs: Int64) throws {
+    /// Recomputes the minute and hour rollups of `series` covering the whole hours of `[fromMs, toMs]`.
+    func refreshRollups(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws {
         let minute = RetentionPolicy.minute, hour = RetentionPolicy.hour
         let start = floor(fromMs, hour), end = floor(toMs, hour) + hour
-        try db.cachedStatement(sql: Queries.snapshotRollupRefresh).execute([sourceID, start, end, minute])
-        try db.cachedStatement(sql: Queries.snapshotRollupReroll).execute([sourceID, start, end, minute, hour])
+        var buckets: [RollupBucket] = []
+        try forEachRawSample(series, fromMs: start, toMs: end - 1) { samples in
+            for sample in samples {
+                let bucketStart = floor(sample.tsMs, minute)
+                if buckets.last?.startMs == bucketStart {
+                    buckets[buckets.count - 1].add(sample)
+                } else {
+                    buckets.append(RollupBucket(startMs: bucketStart, sample: sample))
+                }
+            }
+        }
+        let put: Statement, reroll: Statement
+        switch series {
+        case .usage:
+            put = try db.cachedStatement(sql: Queries.snapshotRollupPut)
+            reroll = try db.cachedStatement(sql: Queries.snapshotRollupReroll)
+        case .component:
+            put = try db.cachedStatement(sql: Queries.componentRollupPut)
+            reroll = try db.cachedStatement(sql: Queries.componentRollupReroll)
+        }
+        for b in buckets {
+            var arguments: StatementArguments = [series.id, minute, b.startMs, b.runID, b.minBytes, b.maxBytes, b.lastBytes,
+                                                 b.sumBytes, b.count, b.firstTsMs, b.lastTsMs]
+            // A snapshot bucket has no counts.
+            if case .component = series { arguments.values += [b.lastAllocations.databaseValue, b.lastDeallocations.databaseValue] }
+            try put.execute(arguments)
+        }
+        try reroll.execute([series.id, start, end, minute, hour])
+    }
+
+    /// Recomputes the rollups of the snapshot series of `sourceID` covering `[fromMs, toMs]`.
+    func refreshSnapshotRollups(sourceID: Int64, fromMs: Int64, toMs: Int64) throws {
+        try refreshRollups(.usage(sourceID: sourceID), fromMs: fromMs, toMs: toMs)
     }
 
     /// Recomputes the rollups of component `componentID` covering `[fromMs, toMs]`.
     func refreshComponentRollups(componentID: Int64, fromMs: Int64, toMs: Int64) throws {
-        let minute = RetentionPolicy.minute, hour = RetentionPolicy.hour
-        let start = floor(fromMs, hour), end = floor(toMs, hour) + hour
-        try db.cachedStatement(sql: Queries.componentRollupRefresh).execute([componentID, start, end, minute])
-        try db.cachedStatement(sql: Queries.componentRollupReroll).execute([componentID, start, end, minute, hour])
+        try refreshRollups(.component(componentID), fromMs: fromMs, toMs: toMs)
     }
 
     /// Brings every rollup of a source up to date from its watermark on.
@@ -30,15 +59,13 @@ extension HistoryStore {
         try db.inTransaction {
             let snapshotFrom = try db.cachedStatement(sql: Queries.snapshotRollupWatermark)
                 .fetchOne([sourceID, RetentionPolicy.minute]) { $0.optionalInt64(0) } ?? nil
-            let firstSnapshot = try db.cachedStatement(sql: Queries.snapshotFirstTs).fetchOne([sourceID]) { $0.optionalInt64(0) } ?? nil
-            if let from = snapshotFrom ?? firstSnapshot {
+            if let from = try snapshotFrom ?? extent(.usage(sourceID: sourceID))?.oldestMs {
                 try refreshSnapshotRollups(sourceID: sourceID, fromMs: from, toMs: Int64.max / 2)
             }
             for component in try components(sourceID: sourceID) {
                 let watermark = try db.cachedStatement(sql: Queries.componentRollupWatermark)
                     .fetchOne([component.id, RetentionPolicy.minute]) { $0.optionalInt64(0) } ?? nil
-                let first = try db.cachedStatement(sql: Queries.componentSampleFirstTs).fetchOne([component.id]) { $0.optionalInt64(0) } ?? nil
-                if let from = watermark ?? first {
+                if let from = try watermark ?? extent(.component(component.id))?.oldestMs {
                     try refreshComponentRollups(componentID: component.id, fromMs: from, toMs: Int64.max / 2)
                 }
             }
@@ -98,22 +125,23 @@ extension HistoryStore {
         }
     }
 
-    /// Applies `policy` at `nowMs`: rollups first brought up to date, then raw
-    /// rows and rollups past their retention deleted, source by source.
+    /// Applies `policy` at `nowMs`: rollups first brought up to date, every
+    /// series' finished hours sealed into chunks, then chunks whose every
+    /// sample is past the raw retention and rollups past theirs deleted, source by source.
     func prune(policy: RetentionPolicy, nowMs: Int64) throws -> PruneResult {
         var result = PruneResult()
+        let rawCutoff = nowMs - policy.rawMs
         for source in try sources() {
             try refreshRollups(sourceID: source.id, nowMs: nowMs)
             try db.inTransaction {
-                try db.cachedStatement(sql: Queries.snapshotPrune).execute([source.id, nowMs - policy.rawMs])
-                result.snapshotsDeleted += db.changesCount
+                try sealSource(source.id, beforeMs: nowMs)
+                result.snapshotsDeleted += try pruneRaw(.usage(sourceID: source.id), beforeMs: rawCutoff)
                 try db.cachedStatement(sql: Queries.snapshotRollupPrune).execute([source.id, RetentionPolicy.minute, nowMs - policy.minuteMs])
                 result.rollupsDeleted += db.changesCount
                 try db.cachedStatement(sql: Queries.snapshotRollupPrune).execute([source.id, RetentionPolicy.hour, nowMs - policy.hourMs])
                 result.rollupsDeleted += db.changesCount
                 for component in try components(sourceID: source.id) {
-                    try db.cachedStatement(sql: Queries.componentSamplePrune).execute([component.id, nowMs - policy.rawMs])
-                    result.componentSamplesDeleted += db.changesCount
+                    result.componentSamplesDeleted += try pruneRaw(.component(component.id), beforeMs: rawCutoff)
                     try db.cachedStatement(sql: Queries.componentRollupPrune).execute([component.id, RetentionPolicy.minute, nowMs - policy.minuteMs])
                     result.rollupsDeleted += db.changesCount
                     try db.cachedStatement(sql: Queries.componentRollupPrune).execute([component.id, RetentionPolicy.hour, nowMs - policy.hourMs])
@@ -121,13 +149,27 @@ extension HistoryStore {
                 }
                 try putSetting("retention.last_prune_ms", nowMs)
                 // Windows starting at or after these are complete at that resolution.
-                try putSetting("retention.raw_cutoff_ms", max(try setting("retention.raw_cutoff_ms") ?? .min, nowMs - policy.rawMs))
+                try putSetting("retention.raw_cutoff_ms", max(try setting("retention.raw_cutoff_ms") ?? .min, rawCutoff))
                 try putSetting("retention.minute_cutoff_ms", max(try setting("retention.minute_cutoff_ms") ?? .min, nowMs - policy.minuteMs))
             }
         }
         // Freed pages are reused by later writes; truncating the WAL returns its space now.
         try? db.checkpoint()
         return result
+    }
+
+    /// Deletes the head rows of `series` before `beforeMs` and the chunks
+    /// whose every sample is before it (whole chunks: one that straddles the
+    /// cutoff stays); returns the samples deleted.
+    private func pruneRaw(_ series: SeriesID, beforeMs: Int64) throws -> Int {
+        let (head, chunks) = switch series {
+        case .usage: (Queries.snapshotHeadDeleteBefore, Queries.snapshotChunkPrune)
+        case .component: (Queries.componentHeadDeleteBefore, Queries.componentChunkPrune)
+        }
+        try db.cachedStatement(sql: head).execute([series.id, beforeMs])
+        var deleted = db.changesCount
+        try db.cachedStatement(sql: chunks).forEachRow([series.id, beforeMs]) { deleted += $0.int(0) }
+        return deleted
     }
 }
 
@@ -147,10 +189,46 @@ struct RollupBucket: Sendable, Equatable {
     var lastDeallocations: Int64?
 
     var meanBytes: Int64 { count > 0 ? Int64(clampingDouble: sumBytes / Double(count)) : lastBytes }
+
+    /// A bucket of one sample.
+    init(startMs: Int64, sample: RawSample) {
+        self.init(startMs: startMs, runID: sample.runID, minBytes: sample.bytes, maxBytes: sample.bytes, lastBytes: sample.bytes,
+                  sumBytes: Double(sample.bytes), count: 1, firstTsMs: sample.tsMs, lastTsMs: sample.tsMs,
+                  lastAllocations: sample.allocations, lastDeallocations: sample.deallocations)
+    }
+
+    init(startMs: Int64, runID: Int64, minBytes: Int64, maxBytes: Int64, lastBytes: Int64, sumBytes: Double, count: Int64,
+         firstTsMs: Int64, lastTsMs: Int64, lastAllocations: Int64?, lastDeallocations: Int64?) {
+        self.startMs = startMs
+        self.runID = runID
+        self.minBytes = minBytes
+        self.maxBytes = maxBytes
+        self.lastBytes = lastBytes
+        self.sumBytes = sumBytes
+        self.count = count
+        self.firstTsMs = firstTsMs
+        self.lastTsMs = lastTsMs
+        self.lastAllocations = lastAllocations
+        self.lastDeallocations = lastDeallocations
+    }
+
+    /// Adds a sample newer than every one in the bucket.
+    mutating func add(_ sample: RawSample) {
+        minBytes = min(minBytes, sample.bytes)
+        maxBytes = max(maxBytes, sample.bytes)
+        sumBytes += Double(sample.bytes)
+        count += 1
+        lastBytes = sample.bytes
+        lastTsMs = sample.tsMs
+        runID = sample.runID
+        lastAllocations = sample.allocations
+        lastDeallocations = sample.deallocations
+    }
 }
 
-/// `value` rounded down to a multiple of `step` (toward −∞).
+/// `value` rounded down to a multiple of `step` (toward −∞); `Int64.min` when that is below it.
 func floor(_ value: Int64, _ step: Int64) -> Int64 {
     let q = value / step
-    return (value % step < 0 ? q - 1 : q) * step
+    let (result, overflow) = (value % step < 0 ? q - 1 : q).multipliedReportingOverflow(by: step)
+    return overflow ? .min : result
 }
