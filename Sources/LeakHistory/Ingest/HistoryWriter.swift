@@ -150,10 +150,8 @@ public final class HistoryWriter {
                 }
                 let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
                     + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
-                for (series, range) in touched {
-                    try store.seal(series)
-                    try store.refreshRollups(series, fromMs: range.lowerBound, toMs: range.upperBound)
-                }
+                // Sealing the hours a batch finished keeps their hour rollups too.
+                for (series, _) in touched { try store.seal(series) }
             }
         } catch {
             // The transaction rolled back: forget state that may describe rows that are gone.

@@ -46,7 +46,6 @@ public final class LeakRecorder: Sendable {
         var componentIDs: [Int64?] = []
         var flushCount = 0
         var lastFlushMs: Double = 0
-        var lastRollupMs: Int64 = 0
         var lastPruneMs: Int64 = 0
         /// The clock hour of the last sealing pass: a new hour seals the one before.
         var lastSealHourMs: Int64 = .min
@@ -333,8 +332,8 @@ public final class LeakRecorder: Sendable {
         return id
     }
 
-    /// Keeps rollups current and the file within its retention policy, at
-    /// their intervals, after a successful write.
+    /// Seals the finished hours into chunks (which writes their hour rollups)
+    /// and keeps the file within its retention policy, after a successful write.
     private func maintain(_ store: HistoryStore, state: inout StoreState, nowMs: Int64) throws {
         // Samples are written at now: once an hour, every series' finished hours become chunks.
         let hour = floor(nowMs, RetentionPolicy.hour)
@@ -343,16 +342,11 @@ public final class LeakRecorder: Sendable {
             state.lastSealHourMs = hour
         }
         if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
-            // Pruning brings every rollup up to date first.
             let pruned = try store.prune(policy: try store.retentionPolicy(), nowMs: nowMs)
             state.lastPruneMs = nowMs
-            state.lastRollupMs = nowMs
             logger.debug("pruned", metadata: [
                 "db.path": "\(path)", "snapshots": "\(pruned.snapshotsDeleted)", "samples": "\(pruned.componentSamplesDeleted)",
             ])
-        } else if Double(nowMs - state.lastRollupMs) >= options.rollupIntervalSecs * 1000 {
-            try store.refreshRollups(sourceID: sourceID, nowMs: nowMs)
-            state.lastRollupMs = nowMs
         }
     }
 
@@ -363,7 +357,6 @@ public final class LeakRecorder: Sendable {
         try store.withLock { state in
             guard let store = state.store else { return }
             try write(to: store, state: &state)
-            try store.refreshRollups(sourceID: sourceID, nowMs: UnixTime.milliseconds(now()))
             try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
             try store.close()
             state.store = nil

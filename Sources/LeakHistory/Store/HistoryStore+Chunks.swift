@@ -199,27 +199,45 @@ extension HistoryStore {
 
     /// Seals every head hour of `series` older than its newest hour, and, with
     /// `beforeMs`, every head hour that ends at or before it (a quiet series
-    /// whose newest hour is over). Returns how many samples it sealed.
+    /// whose newest hour is over). A head hour that already has chunks (a
+    /// write into a sealed hour) is sealed too, so head rows and chunks never
+    /// share an hour. Each sealed hour's hour rollup is written from its
+    /// chunks. Returns how many samples it sealed.
     @discardableResult
-    func seal(_ series: SeriesID, beforeMs: Int64? = nil) throws -> Int {
+    func seal(_ series: SeriesID, beforeMs: Int64? = nil, rollups: HourRollupUpkeep = .fromChunks) throws -> Int {
         guard let row = try db.cachedStatement(sql: queries(series).extent).fetchOne([series.id], {
             (headMin: $0.optionalInt64(0), headMax: $0.optionalInt64(1), chunkMaxEnd: $0.optionalInt64(2))
         }), let headMin = row.headMin, let headMax = row.headMax else { return 0 }
-        var limit = floor(max(headMax, row.chunkMaxEnd ?? .min), Self.chunkHourMs)
-        if let beforeMs { limit = max(limit, floor(beforeMs, Self.chunkHourMs)) }
+        let hour = Self.chunkHourMs
+        var limit = floor(max(headMax, row.chunkMaxEnd ?? .min), hour)
+        if let end = row.chunkMaxEnd, floor(end, hour) >= floor(headMax, hour) { limit = max(limit, floor(headMax, hour) + hour) }
+        if let beforeMs { limit = max(limit, floor(beforeMs, hour)) }
         // Nothing in the head before the limit: the head is one hour, still open.
         guard headMin < limit else { return 0 }
         let head = try headSamples(series, fromMs: .min, toMs: limit - 1)
         var index = 0
         while index < head.count {
-            let hour = floor(head[index].tsMs, Self.chunkHourMs)
+            let hourMs = floor(head[index].tsMs, hour)
             var end = index
-            while end < head.count && floor(head[end].tsMs, Self.chunkHourMs) == hour { end += 1 }
-            try sealHour(series, hourMs: hour, head: Array(head[index..<end]))
+            while end < head.count && floor(head[end].tsMs, hour) == hourMs { end += 1 }
+            let sealed = Array(head[index..<end])
+            try sealHour(series, hourMs: hourMs, head: sealed)
+            let wholeHourRaw = hourMs >= (try retentionCutoffs().rawMs)
+            if rollups == .fromChunks || wholeHourRaw {
+                try putHourRollup(series, hourMs: hourMs, sealed: sealed)
+            }
             index = end
         }
         try db.cachedStatement(sql: queries(series).headDeleteBefore).execute([series.id, limit])
         return head.count
+    }
+
+    /// How sealing keeps hour rollups: from the sealed chunks (every write),
+    /// or, for the rows an older version already rolled up, only for hours
+    /// wholly within the raw retention (the data step).
+    enum HourRollupUpkeep {
+        case fromChunks
+        case onlyWholeHours
     }
 
     /// Writes `head` (samples of one clock hour) and the hour's existing chunks as new chunks.
@@ -269,16 +287,6 @@ extension HistoryStore {
                                last.bytes, sum, last.allocations, last.deallocations, data])
     }
 
-    /// The data step of migration 4, and a prune's first step: seals every
-    /// series of every source up to the hour of `beforeMs` (or each one's newest hour).
-    func sealAll(beforeMs: Int64?) throws -> Int {
-        var sealed = 0
-        for source in try sources() {
-            sealed += try sealSource(source.id, beforeMs: beforeMs)
-        }
-        return sealed
-    }
-
     /// Seals the usage and every component series of one source.
     @discardableResult
     func sealSource(_ sourceID: Int64, beforeMs: Int64?) throws -> Int {
@@ -290,12 +298,29 @@ extension HistoryStore {
     }
 
     /// Runs the data step of the chunk migration once per file: what older
-    /// versions stored as rows becomes chunks, each series' newest hour stays the head.
+    /// versions stored as rows becomes chunks, each series' newest hour stays
+    /// the head; minute rollups of samples still kept raw (reads fold the raw
+    /// samples now) and hour rollups of the open hours (folded when read) are dropped.
     func sealRowsOfOlderVersions() throws {
         guard try setting("storage.chunks") == nil else { return }
         try db.inTransaction(.immediate) {
             guard try setting("storage.chunks") == nil else { return }
-            _ = try sealAll(beforeMs: nil)
+            let rawCutoff = try retentionCutoffs().rawMs
+            for source in try sources() {
+                var series: [SeriesID] = [.usage(sourceID: source.id)]
+                series += try components(sourceID: source.id).map { .component($0.id) }
+                for s in series {
+                    try seal(s, rollups: .onlyWholeHours)
+                    let deleteFrom = switch s {
+                    case .usage: Queries.snapshotRollupDeleteFrom
+                    case .component: Queries.componentRollupDeleteFrom
+                    }
+                    try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.minute, rawCutoff])
+                    if let headMin = try db.cachedStatement(sql: queries(s).extent).fetchOne([s.id], { $0.optionalInt64(0) }) ?? nil {
+                        try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.hour, floor(headMin, RetentionPolicy.hour)])
+                    }
+                }
+            }
             try putSetting("storage.chunks", 1)
         }
     }
