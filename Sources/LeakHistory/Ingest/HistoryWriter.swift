@@ -314,8 +314,11 @@ public final class HistoryWriter {
         return min(range.lowerBound, ts)...max(range.upperBound, ts)
     }
 
+    /// The state of source `name`, taken out of `sources` (the caller puts it
+    /// back): a copy left in the dictionary would make every change to its
+    /// components copy them all, an O(components) cost per event.
     private func sourceState(_ name: String, tsMs: Int64) throws -> SourceState {
-        if let state = sources[name] { return state }
+        if let state = sources.removeValue(forKey: name) { return state }
         let id = try store.sourceID(named: name, create: true, nowMs: tsMs)!
         let run = try store.latestRun(sourceID: id)
         // A run closed cleanly is over: new events start a new one.
