@@ -61,7 +61,7 @@ struct LeakHistoryBench: ParsableCommand {
             }
             if groups.contains("trend") {
                 progress("trend")
-                figures += try StorageBenchmarks.yearTrend(path: scratch.path("year.sqlite"), runs: runs)
+                figures += try StorageBenchmarks.yearTrend(path: scratch.path("year.sqlite"), runs: runs, days: quick ? 30 : 365)
             }
             if json {
                 let encoder = JSONEncoder()
