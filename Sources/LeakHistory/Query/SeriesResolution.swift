@@ -13,7 +13,8 @@ public enum SeriesResolution: String, Sendable, Codable {
 /// A window whose series hold at most `pointsPerSeries` samples each is read
 /// raw. A longer one is read as bucket means of the smallest round width that
 /// keeps it under that count: folded from the raw samples while decoding them
-/// stays within `decodeBudget` samples in all, else from hour rollups; where
+/// stays within `decodeBudget` samples in all (`decodePerSeries` in one
+/// series), else from hour rollups; where
 /// the window reaches before the raw retention, from minute or hour rollups.
 /// The point budget is shared by the report's series, so a source of 1,000
 /// components reads fewer points of each than one of 100.
@@ -24,6 +25,8 @@ struct ReadPlan: Sendable, Equatable {
 
     static let pointBudget = 150_000
     static let decodeBudget = 3_000_000
+    /// Past this many samples in one series, decoding costs more than its hour rollups save (a year of minutes: 525,600).
+    static let decodePerSeries = 100_000
 
     static func pointsPerSeries(seriesCount: Int) -> Int {
         min(20_000, max(240, pointBudget / max(1, seriesCount)))
@@ -39,7 +42,7 @@ struct ReadPlan: Sendable, Equatable {
         let wanted = max(1000, window.spanMs / Int64(points) + 1)
         var bucket = TrendBuckets.roundMs.first { $0 >= wanted } ?? floor(wanted, RetentionPolicy.hour) + RetentionPolicy.hour
         let decode = samplesPerSeries.multipliedReportingOverflow(by: seriesCount)
-        if bucket < RetentionPolicy.hour && (decode.overflow || decode.partialValue > decodeBudget) {
+        if bucket < RetentionPolicy.hour && (decode.overflow || decode.partialValue > decodeBudget || samplesPerSeries > decodePerSeries) {
             bucket = RetentionPolicy.hour
         }
         if !rawComplete && bucket < RetentionPolicy.minute { bucket = RetentionPolicy.minute }
