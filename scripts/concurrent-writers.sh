@@ -63,7 +63,8 @@ for log in "$work"/w*.log "$work"/p*.log; do
     source=$(basename "$log" .log)
     acknowledged=$(awk '$1 == "ok" { s += $2 } END { print s + 0 }' "$log")
     failed=$(grep -c '^fail' "$log" || true)
-    stored=$(sqlite3 "$db" "SELECT count(*) FROM snapshot JOIN source ON source.id = snapshot.source_id WHERE source.name = '$source';")
+    # Head rows and the samples sealed in chunks.
+    stored=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM snapshot JOIN source ON source.id = snapshot.source_id WHERE source.name = '$source') + (SELECT coalesce(sum(sample_count), 0) FROM snapshot_chunk JOIN source ON source.id = snapshot_chunk.source_id WHERE source.name = '$source');")
     [ "$failed" -gt 0 ] && grep '^fail' "$log" | head -3
     failures=$((failures + failed))
     [ "$stored" -lt "$acknowledged" ] && lost=$((lost + acknowledged - stored))

@@ -30,7 +30,8 @@ for k in $(seq 1 "$kills"); do
     acknowledged=${acknowledged:-0}
     if [ -f "$db" ]; then
         check=$(sqlite3 "$db" "PRAGMA integrity_check;")
-        stored=$(sqlite3 "$db" "SELECT count(*) FROM snapshot;" 2>/dev/null || echo 0)
+        # Head rows and the samples sealed in chunks.
+        stored=$(sqlite3 "$db" "SELECT (SELECT count(*) FROM snapshot) + (SELECT coalesce(sum(sample_count), 0) FROM snapshot_chunk);" 2>/dev/null || echo 0)
     else
         check=ok; stored=0
     fi

@@ -53,26 +53,12 @@ struct FleetBench: ParsableCommand {
         try writeOpenMetrics(to: input, startS: startS, endS: endS)
         note("promtool tsdb create-blocks-from openmetrics")
         let dataDir = scratch.path("data")
-        let loadSecs = try Measure.seconds {
-            try Self.runTool(promtool, ["tsdb", "create-blocks-from", "openmetrics", "--quiet", input, dataDir])
-        }
+        let loadSecs = try LocalPrometheus.load(openMetrics: input, into: dataDir, promtool: promtool)
         try? FileManager.default.removeItem(atPath: input)
 
-        let port = try Self.freePort()
-        let config = scratch.path("prometheus.yml")
-        try "global:\n  scrape_interval: 15s\n".write(toFile: config, atomically: true, encoding: .utf8)
-        let server = Process()
-        server.executableURL = URL(fileURLWithPath: prometheus)
-        server.arguments = ["--config.file=\(config)", "--storage.tsdb.path=\(dataDir)", "--web.listen-address=127.0.0.1:\(port)",
-                            "--storage.tsdb.retention.time=100y", "--log.level=warn"]
-        server.standardOutput = FileHandle.nullDevice
-        server.standardError = FileHandle.nullDevice
-        try server.run()
-        defer {
-            server.terminate()
-            server.waitUntilExit()
-        }
-        let url = "http://127.0.0.1:\(port)"
+        let server = try LocalPrometheus(prometheus: prometheus, dataDir: dataDir, scratch: scratch)
+        defer { server.stop() }
+        let url = server.url
         let figures = try Self.blocking {
             try await self.measure(url: url, fromMs: startS * 1000, toMs: endS * 1000, note: note)
         }
@@ -216,30 +202,6 @@ struct FleetBench: ParsableCommand {
         }
         buffer += "# EOF\n"
         flush(force: true)
-    }
-
-    private static func runTool(_ path: String, _ arguments: [String]) throws {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: path)
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        try process.run()
-        process.waitUntilExit()
-        guard process.terminationStatus == 0 else { throw ValidationError("\(path) \(arguments.joined(separator: " ")) failed") }
-    }
-
-    private static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        let ok = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-        }
-        guard fd >= 0, ok else { throw ValidationError("no free loopback port") }
-        return Int(UInt16(bigEndian: address.sin_port))
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

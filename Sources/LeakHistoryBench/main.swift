@@ -7,7 +7,7 @@ struct LeakHistoryBench: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "leak-history-bench",
         abstract: "Measure LeakHistory against its targets, each beside a baseline run in the same process.",
-        subcommands: [Run.self, Soak.self, FleetBench.self],
+        subcommands: [Run.self, Soak.self, FleetBench.self, StorageBench.self],
         defaultSubcommand: Run.self
     )
 
@@ -61,7 +61,7 @@ struct LeakHistoryBench: ParsableCommand {
             }
             if groups.contains("trend") {
                 progress("trend")
-                figures += try StorageBenchmarks.yearTrend(path: scratch.path("year.sqlite"), runs: runs)
+                figures += try StorageBenchmarks.yearTrend(path: scratch.path("year.sqlite"), runs: runs, days: quick ? 30 : 365)
             }
             if json {
                 let encoder = JSONEncoder()

@@ -184,7 +184,10 @@ struct WindowQueryTests {
         #expect(abs((report.trend?.slopeMBPerHour ?? 0) - 1) < 0.01)
         #expect(report.recommendations.contains("Read from minute rollups (bucket means) for this window"))
         let wide = try reader.report(window: TimeWindow(fromMs: Self.t0 - 30 * RetentionPolicy.day, toMs: now), nowMs: now)
-        #expect(wide.sampleCount == 48)         // a month: hour rollups
+        // A month is read by cost: 5-minute bucket means, of minute rollups
+        // before the raw cutoff and of the raw samples after it.
+        #expect(wide.sampleCount == 576)
+        #expect(wide.recommendations.contains("Read from minute rollups (bucket means) for this window"))
         #expect(wide.trend?.isLeaking == true)
 
         let trend = try reader.trend(window: TimeWindow(fromMs: Self.t0, toMs: now), bucketMs: RetentionPolicy.hour, nowMs: now)
@@ -198,7 +201,7 @@ struct WindowQueryTests {
         #expect(daily.buckets.map(\.count) == [480, 1440, 960])
     }
 
-    @Test("rollups are kept up to date as samples arrive, and agree with the raw rows")
+    @Test("trend buckets agree with the raw samples, minute ones folded from them, hour ones from the open hour's rows")
     func rollupsAgreeWithRaw() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
@@ -211,8 +214,12 @@ struct WindowQueryTests {
         defer { try? reader.close() }
         let window = try TimeWindow(fromMs: Self.t0, toMs: Self.t0 + 240_000)
         let fromRollups = try reader.trend(window: window, bucketMs: Self.minute, nowMs: Self.t0 + 240_000)
-        #expect(fromRollups.resolution == .minute)
+        // Within the raw retention, minute buckets are folded from the raw samples.
+        #expect(fromRollups.resolution == .raw)
         let raw = try reader.snapshots(source: "default")
+        let hourly = try reader.trend(window: window, bucketMs: RetentionPolicy.hour, nowMs: Self.t0 + 240_000)
+        #expect(hourly.resolution == .hour)
+        #expect(hourly.buckets.map(\.count).reduce(0, +) == Int64(raw.count))
         for bucket in fromRollups.buckets {
             let inBucket = raw.filter { $0.tsMs >= bucket.startMs && $0.tsMs < bucket.startMs + Self.minute }.map(\.usageBytes)
             #expect(bucket.count == Int64(inBucket.count))
@@ -258,6 +265,7 @@ struct DatabaseCountsTests {
         #expect(counts.components == 1)
         #expect(counts.snapshots == 2)
         #expect(counts.componentSamples == 1)
-        #expect(counts.rollupRows == 4)   // a minute and an hour bucket per series
+        // No hour is sealed yet (its rows are read as they are), no raw sample pruned into minutes.
+        #expect(counts.rollupRows == 0)
     }
 }

@@ -148,12 +148,10 @@ public final class HistoryWriter {
                         result.rejected.append(error)
                     }
                 }
-                for (sourceID, range) in touchedSnapshots {
-                    try store.refreshSnapshotRollups(sourceID: sourceID, fromMs: range.lowerBound, toMs: range.upperBound)
-                }
-                for (componentID, range) in touchedComponents {
-                    try store.refreshComponentRollups(componentID: componentID, fromMs: range.lowerBound, toMs: range.upperBound)
-                }
+                let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
+                    + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
+                // Sealing the hours a batch finished keeps their hour rollups too.
+                for (series, _) in touched { try store.seal(series) }
             }
         } catch {
             // The transaction rolled back: forget state that may describe rows that are gone.
@@ -319,8 +317,11 @@ public final class HistoryWriter {
         return min(range.lowerBound, ts)...max(range.upperBound, ts)
     }
 
+    /// The state of source `name`, taken out of `sources` (the caller puts it
+    /// back): a copy left in the dictionary would make every change to its
+    /// components copy them all, an O(components) cost per event.
     private func sourceState(_ name: String, tsMs: Int64) throws -> SourceState {
-        if let state = sources[name] { return state }
+        if let state = sources.removeValue(forKey: name) { return state }
         let id = try store.sourceID(named: name, create: true, nowMs: tsMs)!
         let run = try store.latestRun(sourceID: id)
         // A run closed cleanly is over: new events start a new one.

@@ -30,20 +30,37 @@ extension HistoryReader {
                         progress: ((Int) -> Void)?, sink: @escaping (Data) throws -> Void) throws -> Int {
         var buffer = CSVBuffer(sink: sink)
         var rows = 0
+        let sources = try store.sources().filter { source == nil || $0.name == source }.sorted { $0.name < $1.name }
+        func counted(_ n: Int) {
+            let before = rows
+            rows += n
+            if rows / 100_000 != before / 100_000 { progress?(rows) }
+        }
         switch what {
         case .snapshots:
             try buffer.row(["source", "run_id", "ts_ms", "ts", "usage_bytes"])
-            try store.db.cachedStatement(sql: Queries.exportSnapshots).forEachRow([source, window.fromMs, window.toMs]) { row in
-                try buffer.row(row, columns: 5)
-                rows += 1
-                if rows % 100_000 == 0 { progress?(rows) }
+            for src in sources {
+                let name = buffer.field(src.name)
+                try store.forEachRawSample(.usage(sourceID: src.id), fromMs: window.fromMs, toMs: window.toMs) { samples in
+                    for s in samples {
+                        try buffer.row(name, s.runID, s.tsMs, s.bytes)
+                    }
+                    counted(samples.count)
+                }
             }
         case .components:
             try buffer.row(["source", "component", "kind", "run_id", "ts_ms", "ts", "allocated_bytes", "allocations", "deallocations"])
-            try store.db.cachedStatement(sql: Queries.exportComponentSamples).forEachRow([source, window.fromMs, window.toMs, component]) { row in
-                try buffer.row(row, columns: 9)
-                rows += 1
-                if rows % 100_000 == 0 { progress?(rows) }
+            for src in sources {
+                let sourceName = buffer.field(src.name)
+                for c in try store.components(sourceID: src.id) where component == nil || c.name == component {
+                    let prefix = sourceName + [UInt8(ascii: ",")] + buffer.field(c.name) + Array((c.kind == .gauge ? ",gauge" : ",counted").utf8)
+                    try store.forEachRawSample(.component(c.id), fromMs: window.fromMs, toMs: window.toMs) { samples in
+                        for s in samples {
+                            try buffer.row(prefix, s.runID, s.tsMs, s.bytes, s.allocations, s.deallocations)
+                        }
+                        counted(samples.count)
+                    }
+                }
             }
         }
         try buffer.flush()
@@ -70,18 +87,93 @@ struct CSVBuffer {
         try endRow()
     }
 
-    /// A row straight from a statement: integers are written without building a String.
-    mutating func row(_ row: Row, columns: Int) throws {
-        for i in 0..<columns {
-            if i > 0 { bytes.append(UInt8(ascii: ",")) }
-            switch row.storageClass(i) {
-            case .null: break
-            case .integer: appendInteger(row.int64(i))
-            case .real: append(String(row.double(i)).utf8)
-            case .text, .blob: row.withTextBytes(i) { append($0) }
-            }
-        }
+    /// `field` as its CSV bytes (quoted when it must be).
+    func field(_ text: String) -> [UInt8] {
+        var copy = CSVBuffer(sink: { _ in })
+        copy.append(text)
+        return copy.bytes
+    }
+
+    /// A snapshot row: the source's CSV bytes, run, ts_ms, its UTC time, usage.
+    mutating func row(_ source: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) throws {
+        self.bytes.append(contentsOf: source)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(run)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(ts)
+        self.bytes.append(UInt8(ascii: ","))
+        appendTimestamp(ts)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(bytes)
         try endRow()
+    }
+
+    /// A component row: source, component and kind as CSV bytes, then run, ts_ms, its UTC time, bytes and the counts.
+    mutating func row(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64, _ allocations: Int64?, _ deallocations: Int64?) throws {
+        self.bytes.append(contentsOf: prefix)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(run)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(ts)
+        self.bytes.append(UInt8(ascii: ","))
+        appendTimestamp(ts)
+        self.bytes.append(UInt8(ascii: ","))
+        appendInteger(bytes)
+        self.bytes.append(UInt8(ascii: ","))
+        if let allocations { appendInteger(allocations) }
+        self.bytes.append(UInt8(ascii: ","))
+        if let deallocations { appendInteger(deallocations) }
+        try endRow()
+    }
+
+    /// `ms` as `YYYY-MM-DDTHH:MM:SS.fffZ` (UTC), as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')` writes it.
+    mutating func appendTimestamp(_ ms: Int64) {
+        let days = floorDivide(ms, 86_400_000)
+        let msOfDay = ms - days * 86_400_000
+        // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
+        let z = days + 719_468
+        let era = floorDivide(z, 146_097)
+        let dayOfEra = z - era * 146_097
+        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
+        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
+        let mp = (5 * dayOfYear + 2) / 153
+        let day = dayOfYear - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
+        appendDigits(year, 4)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(month, 2)
+        bytes.append(UInt8(ascii: "-"))
+        appendDigits(day, 2)
+        bytes.append(UInt8(ascii: "T"))
+        appendDigits(msOfDay / 3_600_000, 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(msOfDay / 60_000 % 60, 2)
+        bytes.append(UInt8(ascii: ":"))
+        appendDigits(msOfDay / 1000 % 60, 2)
+        bytes.append(UInt8(ascii: "."))
+        appendDigits(msOfDay % 1000, 3)
+        bytes.append(UInt8(ascii: "Z"))
+    }
+
+    private func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
+        let q = a / b
+        return (a % b < 0) ? q - 1 : q
+    }
+
+    /// `value` (≥ 0) zero-padded to at least `width` digits.
+    private mutating func appendDigits(_ value: Int64, _ width: Int) {
+        guard value >= 0 else {
+            appendInteger(value)
+            return
+        }
+        var divisor: Int64 = 1
+        for _ in 1..<width { divisor *= 10 }
+        while divisor > 1 && value / divisor == 0 {
+            bytes.append(UInt8(ascii: "0"))
+            divisor /= 10
+        }
+        appendInteger(value)
     }
 
     private mutating func endRow() throws {
@@ -96,7 +188,7 @@ struct CSVBuffer {
         bytes.removeAll(keepingCapacity: true)
     }
 
-    private mutating func append(_ field: String) {
+    fileprivate mutating func append(_ field: String) {
         append(field.utf8)
     }
 

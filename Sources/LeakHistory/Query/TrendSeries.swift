@@ -47,8 +47,9 @@ public struct TrendSeries: Sendable, Codable, Equatable {
 extension HistoryReader {
     /// `source`'s usage (or one `component`) over `window` in buckets of `bucketMs`.
     ///
-    /// Buckets of whole hours are built from hour rollups, of whole minutes from
-    /// minute rollups (when they cover the window), others from raw samples.
+    /// Buckets of whole hours are built from hour rollups (and the open hour's
+    /// rows), finer ones from raw samples, and before the raw retention from
+    /// minute rollups (hour rollups where those are gone too).
     public func trend(source: String = "default", component: String? = nil, window: TimeWindow, bucketMs: Int64,
                       config: LeakDetectionConfig = .init(), nowMs: Int64 = UnixTime.milliseconds(Date())) throws -> TrendSeries {
         guard bucketMs >= 1000 else { throw InputError(field: "bucket", message: "buckets must be at least 1 s") }
@@ -56,69 +57,37 @@ extension HistoryReader {
             throw InputError(field: "bucket", message: "\(window.spanMs / bucketMs) buckets is too many; use a larger bucket (at most 100,000 per window)")
         }
         let sourceID = try requireSource(source)
-        let cutoffs = try store.retentionCutoffs()
-        var resolution: SeriesResolution = .raw
-        if bucketMs % RetentionPolicy.hour == 0 { resolution = .hour }
-        else if bucketMs % RetentionPolicy.minute == 0 && window.fromMs >= cutoffs.minuteMs { resolution = .minute }
-        if resolution == .raw && window.fromMs < cutoffs.rawMs { resolution = .minute }
-        if resolution != .raw { try store.refreshRollups(sourceID: sourceID, nowMs: nowMs) }
-
-        var points: [SeriesPoint]
-        var rollups: [RollupBucket] = []
+        let series: SeriesID
         if let component {
             guard let stored = try store.component(sourceID: sourceID, name: component) else {
                 throw InputError(field: "component", message: "source '\(source)' has no component '\(component)'")
             }
-            if let size = resolution.bucketMs {
-                rollups = try store.componentRollups(componentID: stored.id, bucketMs: size, fromMs: window.fromMs, toMs: window.toMs)
-            }
-            points = rollups.isEmpty ? try store.componentSeries(componentID: stored.id, window: window, resolution: .raw) : []
+            series = .component(stored.id)
         } else {
-            if let size = resolution.bucketMs {
-                rollups = try store.snapshotRollups(sourceID: sourceID, bucketMs: size, fromMs: window.fromMs, toMs: window.toMs)
-            }
-            points = rollups.isEmpty ? try store.usageSeries(sourceID: sourceID, window: window, resolution: .raw) : []
+            series = .usage(sourceID: sourceID)
         }
-        if rollups.isEmpty { resolution = .raw }
-
-        // Fold the stored rows (raw samples or finer buckets) into the requested buckets.
-        var buckets: [TrendSeries.Bucket] = []
-        // Sums are Doubles: a bucket's sum of samples may exceed Int64.
-        var sums: [Double] = []
-        func add(start: Int64, min: Int64, max: Int64, last: Int64, sum: Double, count: Int64, run: Int64) {
-            if var b = buckets.last, b.startMs == start {
-                b.minBytes = Swift.min(b.minBytes, min)
-                b.maxBytes = Swift.max(b.maxBytes, max)
-                b.lastBytes = last
-                sums[sums.count - 1] += sum
-                b.count += count
-                b.meanBytes = Int64(clampingDouble: sums[sums.count - 1] / Double(Swift.max(b.count, 1)))
-                b.runID = run
-                buckets[buckets.count - 1] = b
-            } else {
-                sums.append(sum)
-                buckets.append(TrendSeries.Bucket(startMs: start, minBytes: min, maxBytes: max, lastBytes: last,
-                                      meanBytes: Int64(clampingDouble: sum / Double(Swift.max(count, 1))), count: count, runID: run))
-            }
-        }
-        for r in rollups {
-            add(start: floor(r.startMs, bucketMs), min: r.minBytes, max: r.maxBytes, last: r.lastBytes, sum: r.sumBytes,
-                count: r.count, run: r.runID)
-        }
-        for p in points {
-            add(start: floor(p.tsMs, bucketMs), min: p.bytes, max: p.bytes, last: p.bytes, sum: Double(p.bytes), count: 1, run: p.runID)
+        let cutoffs = try store.retentionCutoffs()
+        let hour = RetentionPolicy.hour
+        let resolution: SeriesResolution = bucketMs % hour == 0 ? .hour
+            : window.fromMs >= cutoffs.rawMs ? .raw
+            : bucketMs % RetentionPolicy.minute == 0 && window.fromMs >= cutoffs.minuteMs ? .minute : .hour
+        let buckets = try store.buckets(series, window: window, bucketMs: bucketMs).map {
+            TrendSeries.Bucket(startMs: $0.startMs, minBytes: $0.minBytes, maxBytes: $0.maxBytes, lastBytes: $0.lastBytes,
+                               meanBytes: $0.meanBytes, count: $0.count, runID: $0.runID)
         }
         let runs = try store.runs(sourceID: sourceID)
         let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })
-        // The verdict reads the stored series itself (raw samples or the finer
-        // rollups), not the display buckets, so a few wide buckets still get one.
-        let trendPoints = rollups.isEmpty
-            ? points.map { TrendPoint(tMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID) }
-            : rollups.map { TrendPoint(tMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID) }
+        // The verdict reads the series as a report would (raw samples, or
+        // bucket means chosen by cost), not the display buckets, so a few wide buckets still get one.
+        let plan = ReadPlan.choose(window: window, seriesCount: 1, samplesPerSeries: try store.sampleCount(series, window: window),
+                                   cutoffs: cutoffs)
+        let trendPoints = try store.seriesPoints(series, window: window, plan: plan).map {
+            TrendPoint(tMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID)
+        }
         var analyzer = TrendAnalyzer(config: config)
         if component != nil { analyzer.subject = "held bytes" }
         let verdict = trendPoints.isEmpty ? TrendVerdict.noData(subject: analyzer.subject) : analyzer.verdict(
-            for: MemorySeries(points: trendPoints, runStarts: runStarts, stepwise: component != nil && rollups.isEmpty))
+            for: MemorySeries(points: trendPoints, runStarts: runStarts, stepwise: component != nil && plan.bucketMs == nil))
         return TrendSeries(source: source, component: component, window: window, bucketMs: bucketMs,
                            resolution: resolution, buckets: buckets, verdict: verdict)
     }

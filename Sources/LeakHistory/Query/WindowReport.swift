@@ -26,8 +26,13 @@ extension HistoryReader {
                         nowMs: Int64) throws -> (report: LeakReport, components: [ComponentFigures]) {
         try config.validate()
         let sourceID = try requireSource(source)
-        let resolution = SeriesResolution.choose(for: window, cutoffs: try store.retentionCutoffs())
-        if resolution != .raw { try store.refreshRollups(sourceID: sourceID, nowMs: nowMs) }
+        // Overlapping gauge parts are history to look at, not shares of the growth.
+        let components = try store.components(sourceID: sourceID).filter {
+            !($0.kind == .gauge && MemoryPart.overlappingComponentNames.contains($0.name))
+        }
+        let plan = ReadPlan.choose(window: window, seriesCount: components.count + 1,
+                                   samplesPerSeries: try store.samplesPerSeries(sourceID: sourceID, window: window),
+                                   cutoffs: try store.retentionCutoffs())
         let runs = try store.runs(sourceID: sourceID)
         let runStarts = Dictionary(runs.map { ($0.id, $0.startedMs) }, uniquingKeysWith: { a, _ in a })
         let analyzer = TrendAnalyzer(config: config)
@@ -35,13 +40,11 @@ extension HistoryReader {
         componentAnalyzer.subject = "held bytes"
 
         var componentSeries: [(StoredComponent, [SeriesPoint])] = []
-        // Overlapping gauge parts are history to look at, not shares of the growth.
-        for component in try store.components(sourceID: sourceID)
-        where !(component.kind == .gauge && MemoryPart.overlappingComponentNames.contains(component.name)) {
-            let series = try store.componentSeries(componentID: component.id, window: window, resolution: resolution)
+        for component in components {
+            let series = try store.seriesPoints(.component(component.id), window: window, plan: plan)
             if !series.isEmpty { componentSeries.append((component, series)) }
         }
-        var usage = try store.usageSeries(sourceID: sourceID, window: window, resolution: resolution)
+        var usage = try store.seriesPoints(.usage(sourceID: sourceID), window: window, plan: plan)
         let usageIsSummed = usage.isEmpty
         if usageIsSummed { usage = Self.summedUsage(componentSeries.map(\.1)) }
         // Components are written when they change; their last value holds until
@@ -97,9 +100,7 @@ extension HistoryReader {
         if runsInWindow > 1 {
             notes.append("\(runsInWindow - 1) restart\(runsInWindow > 2 ? "s" : "") in the window: runs are joined at their offsets, the drops are not counted as deallocations")
         }
-        if resolution != .raw {
-            notes.append("Read from \(resolution.rawValue) rollups (bucket means) for this window")
-        }
+        if let note = plan.note { notes.append(note) }
         return (ReportBuilder.build(ReportInputs(
             mode: .window, config: config, firstVersusLast: usageSeries.firstVersusLast, sampleCount: usage.count,
             currentBytes: currentBytes, baselineBytes: baseline?.usageBytes, usageTrend: usageVerdict,

@@ -52,8 +52,9 @@ public final class LeakRecorder: Sendable {
         /// Whether a flush has committed rows of this run.
         var wroteRows = false
         var lastFlushMs: Double = 0
-        var lastRollupMs: Int64 = 0
         var lastPruneMs: Int64 = 0
+        /// The clock hour of the last sealing pass: a new hour seals the one before.
+        var lastSealHourMs: Int64 = .min
     }
 
     private struct PendingBaseline {
@@ -353,20 +354,21 @@ public final class LeakRecorder: Sendable {
         return id
     }
 
-    /// Keeps rollups current and the file within its retention policy, at
-    /// their intervals, after a successful write.
+    /// Seals the finished hours into chunks (which writes their hour rollups)
+    /// and keeps the file within its retention policy, after a successful write.
     private func maintain(_ store: HistoryStore, state: inout StoreState, nowMs: Int64) throws {
+        // Samples are written at now: once an hour, every series' finished hours become chunks.
+        let hour = floor(nowMs, RetentionPolicy.hour)
+        if hour != state.lastSealHourMs {
+            try store.db.inTransaction { try store.sealSource(sourceID, beforeMs: nil) }
+            state.lastSealHourMs = hour
+        }
         if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
-            // Pruning brings every rollup up to date first.
             let pruned = try store.prune(policy: try store.retentionPolicy(), nowMs: nowMs)
             state.lastPruneMs = nowMs
-            state.lastRollupMs = nowMs
             logger.debug("pruned", metadata: [
                 "db.path": "\(path)", "snapshots": "\(pruned.snapshotsDeleted)", "samples": "\(pruned.componentSamplesDeleted)",
             ])
-        } else if Double(nowMs - state.lastRollupMs) >= options.rollupIntervalSecs * 1000 {
-            try store.refreshRollups(sourceID: sourceID, nowMs: nowMs)
-            state.lastRollupMs = nowMs
         }
     }
 
@@ -401,7 +403,6 @@ public final class LeakRecorder: Sendable {
             }
             if !deleted {
                 try write(to: store, state: &state)
-                try store.refreshRollups(sourceID: sourceID, nowMs: UnixTime.milliseconds(now()))
                 try store.endRun(runID, endedMs: UnixTime.milliseconds(now()))
             }
             try store.close()

@@ -9,7 +9,8 @@ public struct RecorderOptions: Sendable {
     /// Snapshots buffered while the disk is slow or failing; past it the oldest
     /// are dropped and counted in `droppedSnapshotCount`.
     public var maxPendingSnapshots: Int = 100_000
-    /// Seconds between refreshes of this source's rollups.
+    /// Kept for source compatibility, without effect: rollups are written as
+    /// each hour is sealed into chunks, in the same transaction.
     public var rollupIntervalSecs: Double = 60
     /// Seconds between applications of the file's retention policy; 0 never prunes.
     public var pruneIntervalSecs: Double = 3600

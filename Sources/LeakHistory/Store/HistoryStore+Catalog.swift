@@ -44,26 +44,20 @@ extension HistoryStore {
 
     /// The snapshot stored at exactly `tsMs`.
     func snapshot(sourceID: Int64, atMs tsMs: Int64) throws -> StoredSnapshot? {
-        try db.cachedStatement(sql: Queries.snapshotAt).fetchOne([sourceID, tsMs]) {
-            StoredSnapshot(tsMs: tsMs, runID: $0.int64(0), usageBytes: $0.int64(1))
-        }
+        try rawSample(.usage(sourceID: sourceID), atMs: tsMs).map { StoredSnapshot(tsMs: tsMs, runID: $0.runID, usageBytes: $0.bytes) }
     }
 
     func newestSnapshotMs(sourceID: Int64) throws -> Int64? {
-        try db.cachedStatement(sql: Queries.snapshotNewestTs).fetchOne([sourceID]) { $0.optionalInt64(0) } ?? nil
+        try extent(.usage(sourceID: sourceID))?.newestMs
     }
 
     /// A component's sample stored at exactly `tsMs`, with how many counted events it sums up.
     func componentSample(componentID: Int64, atMs tsMs: Int64) throws -> (sample: StoredComponentSample, events: Int64?)? {
-        try db.cachedStatement(sql: Queries.componentSampleAt).fetchOne([componentID, tsMs]) {
-            (StoredComponentSample(tsMs: tsMs, runID: $0.int64(0), allocatedBytes: $0.int64(1),
-                                   allocations: $0.optionalInt64(2), deallocations: $0.optionalInt64(3)),
-             $0.optionalInt64(4))
-        }
+        try rawSample(.component(componentID), atMs: tsMs).map { (StoredComponentSample($0), $0.events) }
     }
 
     func newestComponentSampleMs(componentID: Int64) throws -> Int64? {
-        try db.cachedStatement(sql: Queries.componentSampleNewestTs).fetchOne([componentID]) { $0.optionalInt64(0) } ?? nil
+        try extent(.component(componentID))?.newestMs
     }
 
     func hasBaseline(sourceID: Int64, atMs tsMs: Int64) throws -> Bool {

@@ -135,6 +135,7 @@ final class HistoryStore {
             if !applied.isEmpty {
                 logger.info("migrated database", metadata: ["db.path": "\(path)", "db.versions": "\(applied)"])
             }
+            try sealRowsOfOlderVersions()
         } catch {
             try? db.close()
             throw error
@@ -226,9 +227,14 @@ final class HistoryStore {
     }
 
     func latestComponentBytes(sourceID: Int64, fromMs: Int64, toMs: Int64) throws -> [(name: String, kind: ComponentKind, bytes: Int64)] {
-        try db.cachedStatement(sql: Queries.componentLatestInWindow).fetchAll([sourceID, fromMs, toMs]) { row in
-            (name: row.string(0), kind: ComponentKind(rawValue: row.int(1)) ?? .counted, bytes: row.optionalInt64(2))
-        }.compactMap { entry in entry.bytes.map { (name: entry.name, kind: entry.kind, bytes: $0) } }
+        let rows = try db.cachedStatement(sql: Queries.componentLatestInWindow).fetchAll([sourceID, fromMs, toMs]) { row in
+            (id: row.int64(0), name: row.string(1), kind: ComponentKind(rawValue: row.int(2)) ?? .counted, bytes: row.optionalInt64(3))
+        }
+        return try rows.compactMap { entry in
+            // Not in the head: the newest sealed sample at or before the window's end, if it is in the window.
+            let bytes = try entry.bytes ?? latestRawSample(.component(entry.id), atOrBeforeMs: toMs).flatMap { $0.tsMs >= fromMs ? $0.bytes : nil }
+            return bytes.map { (name: entry.name, kind: entry.kind, bytes: $0) }
+        }
     }
 
     /// How many components `sourceID` has in the file.
@@ -270,16 +276,13 @@ final class HistoryStore {
     }
 
     func snapshots(sourceID: Int64, fromMs: Int64, toMs: Int64) throws -> [StoredSnapshot] {
-        try db.cachedStatement(sql: Queries.snapshotRange).fetchAll([sourceID, fromMs, toMs]) {
-            StoredSnapshot(tsMs: $0.int64(0), runID: $0.int64(1), usageBytes: $0.int64(2))
+        try rawSamples(.usage(sourceID: sourceID), fromMs: fromMs, toMs: toMs).map {
+            StoredSnapshot(tsMs: $0.tsMs, runID: $0.runID, usageBytes: $0.bytes)
         }
     }
 
     func componentSamples(componentID: Int64, fromMs: Int64, toMs: Int64) throws -> [StoredComponentSample] {
-        try db.cachedStatement(sql: Queries.componentSampleRange).fetchAll([componentID, fromMs, toMs]) {
-            StoredComponentSample(tsMs: $0.int64(0), runID: $0.int64(1), allocatedBytes: $0.int64(2),
-                                  allocations: $0.optionalInt64(3), deallocations: $0.optionalInt64(4))
-        }
+        try rawSamples(.component(componentID), fromMs: fromMs, toMs: toMs).map(StoredComponentSample.init)
     }
 
     // MARK: Baselines
@@ -329,16 +332,20 @@ extension HistoryStore {
 
     /// A component's newest sample in a run.
     func latestComponentSample(componentID: Int64, runID: Int64) throws -> StoredComponentSample? {
-        try db.cachedStatement(sql: Queries.componentSampleLatest).fetchOne([componentID, runID]) {
-            StoredComponentSample(tsMs: $0.int64(0), runID: runID, allocatedBytes: $0.int64(1),
-                                  allocations: $0.optionalInt64(2), deallocations: $0.optionalInt64(3))
-        }
+        try latestRawSample(.component(componentID), atOrBeforeMs: .max, runID: runID).map(StoredComponentSample.init)
     }
 
     /// The newest snapshot at or before `ms`.
     func latestSnapshot(sourceID: Int64, atOrBeforeMs ms: Int64) throws -> StoredSnapshot? {
-        try db.cachedStatement(sql: Queries.snapshotLatestBefore).fetchOne([sourceID, ms]) {
-            StoredSnapshot(tsMs: $0.int64(0), runID: $0.int64(1), usageBytes: $0.int64(2))
+        try latestRawSample(.usage(sourceID: sourceID), atOrBeforeMs: ms).map {
+            StoredSnapshot(tsMs: $0.tsMs, runID: $0.runID, usageBytes: $0.bytes)
         }
+    }
+}
+
+extension StoredComponentSample {
+    init(_ raw: RawSample) {
+        self.init(tsMs: raw.tsMs, runID: raw.runID, allocatedBytes: raw.bytes, allocations: raw.allocations,
+                  deallocations: raw.deallocations)
     }
 }

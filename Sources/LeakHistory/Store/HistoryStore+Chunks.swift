@@ -1,0 +1,327 @@
+import SQLiteStore
+
+/// A stored series: a source's usage snapshots, or one component's samples.
+enum SeriesID: Hashable, Sendable {
+    case usage(sourceID: Int64)
+    case component(Int64)
+
+    var id: Int64 {
+        switch self {
+        case .usage(let id), .component(let id): id
+        }
+    }
+}
+
+/// One raw sample of a series with its run, from a chunk or a head row.
+struct RawSample: Sendable, Equatable {
+    var tsMs: Int64
+    var runID: Int64
+    var bytes: Int64
+    var allocations: Int64? = nil
+    var deallocations: Int64? = nil
+    /// How many counted events the sample sums up (ingest), `nil` from a recorder.
+    var events: Int64? = nil
+
+    var chunkSample: ChunkSample {
+        ChunkSample(tsMs: tsMs, bytes: bytes, allocations: allocations, deallocations: deallocations, events: events)
+    }
+}
+
+/// A stored chunk that does not decode, named by its series and the time it starts.
+public struct StoredChunkCorruption: Error, CustomStringConvertible, Sendable {
+    public var series: String
+    public var startMs: Int64
+    public var reason: String
+    public var path: String
+
+    public var description: String {
+        "the stored samples of \(series) from \(TimestampText.iso(startMs)) (ts_ms \(startMs)) in '\(path)' are damaged: \(reason); "
+            + "other series and hours still read"
+    }
+}
+
+/// Raw samples as chunks and head rows.
+///
+/// Each series keeps its newest clock hour as rows (`snapshot`,
+/// `component_sample`: the head) and every older hour as chunks of one run
+/// each (`snapshot_chunk`, `component_chunk`). A write lands in the head;
+/// `seal` then re-encodes each head hour older than the series' newest hour
+/// together with that hour's chunks, if any: so an out-of-order or historic
+/// write re-encodes the chunks of its hour, and a head row supersedes a
+/// chunk's sample at the same millisecond.
+extension HistoryStore {
+    static let chunkHourMs = RetentionPolicy.hour
+    /// At most this many samples to a chunk (a second-by-second hour is two chunks).
+    static let maxSamplesPerChunk = 2048
+
+    private struct SeriesQueries {
+        let headRange, headDeleteBefore, chunkRange, chunkBefore, chunkInsert, chunkDeleteRange, extent: String
+    }
+
+    private func queries(_ series: SeriesID) -> SeriesQueries {
+        switch series {
+        case .usage:
+            SeriesQueries(headRange: Queries.snapshotHeadRange, headDeleteBefore: Queries.snapshotHeadDeleteBefore,
+                          chunkRange: Queries.snapshotChunkRange, chunkBefore: Queries.snapshotChunkBefore,
+                          chunkInsert: Queries.snapshotChunkInsert, chunkDeleteRange: Queries.snapshotChunkDeleteRange,
+                          extent: Queries.snapshotSeriesExtent)
+        case .component:
+            SeriesQueries(headRange: Queries.componentHeadRange, headDeleteBefore: Queries.componentHeadDeleteBefore,
+                          chunkRange: Queries.componentChunkRange, chunkBefore: Queries.componentChunkBefore,
+                          chunkInsert: Queries.componentChunkInsert, chunkDeleteRange: Queries.componentChunkDeleteRange,
+                          extent: Queries.componentSeriesExtent)
+        }
+    }
+
+    // MARK: Reading
+
+    /// The head rows of `series` in `[fromMs, toMs]`, oldest first.
+    func headSamples(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [RawSample] {
+        let statement = try db.cachedStatement(sql: queries(series).headRange)
+        switch series {
+        case .usage:
+            return try statement.fetchAll([series.id, fromMs, toMs]) { RawSample(tsMs: $0.int64(0), runID: $0.int64(1), bytes: $0.int64(2)) }
+        case .component:
+            return try statement.fetchAll([series.id, fromMs, toMs]) {
+                RawSample(tsMs: $0.int64(0), runID: $0.int64(1), bytes: $0.int64(2), allocations: $0.optionalInt64(3),
+                          deallocations: $0.optionalInt64(4), events: $0.optionalInt64(5))
+            }
+        }
+    }
+
+    /// Calls `body` with the samples of `series` in `[fromMs, toMs]`, oldest
+    /// first, a chunk (or the head) at a time, so a long window never sits in memory whole.
+    func forEachRawSample(_ series: SeriesID, fromMs: Int64, toMs: Int64, _ body: ([RawSample]) throws -> Void) throws {
+        guard fromMs <= toMs else { return }
+        let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
+        var headIndex = 0
+        try forEachChunk(series, fromMs: fromMs, toMs: toMs) { chunk, samples in
+            var piece = samples.filter { $0.tsMs >= fromMs && $0.tsMs <= toMs }
+            // Head rows normally follow every chunk; one that does not (a write
+            // not yet sealed into its hour) joins this chunk's samples, and
+            // supersedes the chunk's sample at its millisecond.
+            var rows: [RawSample] = []
+            while headIndex < head.count && head[headIndex].tsMs <= chunk.endMs {
+                rows.append(head[headIndex])
+                headIndex += 1
+            }
+            if !rows.isEmpty {
+                let written = Set(rows.map(\.tsMs))
+                piece = (piece.filter { !written.contains($0.tsMs) } + rows).sorted { $0.tsMs < $1.tsMs }
+            }
+            if !piece.isEmpty { try body(piece) }
+        }
+        if headIndex < head.count { try body(Array(head[headIndex...])) }
+    }
+
+    /// Calls `body` with each chunk of `series` holding samples in `[fromMs, toMs]`, decoded, oldest first.
+    private func forEachChunk(_ series: SeriesID, fromMs: Int64, toMs: Int64,
+                              _ body: ((startMs: Int64, endMs: Int64, runID: Int64), [RawSample]) throws -> Void) throws {
+        var chunks: [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] = []
+        try db.cachedStatement(sql: queries(series).chunkRange).forEachRow([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
+            chunks.append(($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4)))
+        }
+        for chunk in chunks {
+            let samples = try decode(chunk.data, series: series, startMs: chunk.startMs, expectedCount: chunk.count)
+            try body((chunk.startMs, chunk.endMs, chunk.runID), samples.map {
+                RawSample(tsMs: $0.tsMs, runID: chunk.runID, bytes: $0.bytes, allocations: $0.allocations,
+                          deallocations: $0.deallocations, events: $0.events)
+            })
+        }
+    }
+
+    /// Every sample of `series` in `[fromMs, toMs]`, oldest first.
+    func rawSamples(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [RawSample] {
+        var all: [RawSample] = []
+        try forEachRawSample(series, fromMs: fromMs, toMs: toMs) { all.append(contentsOf: $0) }
+        return all
+    }
+
+    /// The sample of `series` at exactly `tsMs`.
+    func rawSample(_ series: SeriesID, atMs tsMs: Int64) throws -> RawSample? {
+        try rawSamples(series, fromMs: tsMs, toMs: tsMs).first
+    }
+
+    /// The newest sample of `series` at or before `ms`, of `runID` when given.
+    func latestRawSample(_ series: SeriesID, atOrBeforeMs ms: Int64, runID: Int64? = nil) throws -> RawSample? {
+        let head = try headSamples(series, fromMs: .min, toMs: ms).last { runID == nil || $0.runID == runID }
+        guard let chunk = try db.cachedStatement(sql: queries(series).chunkBefore).fetchOne([series.id, ms, runID], {
+            (startMs: $0.int64(0), runID: $0.int64(2), count: $0.int(3), data: $0.blob(4))
+        }) else { return head }
+        if let head, head.tsMs >= chunk.startMs { return head }
+        let samples = try decode(chunk.data, series: series, startMs: chunk.startMs, expectedCount: chunk.count)
+        // The chunk starts at or before ms, so it has a sample there or earlier.
+        guard let s = samples.last(where: { $0.tsMs <= ms }) else { return head }
+        return RawSample(tsMs: s.tsMs, runID: chunk.runID, bytes: s.bytes, allocations: s.allocations,
+                         deallocations: s.deallocations, events: s.events)
+    }
+
+    /// The oldest and newest sample times of `series` (nil when it has none).
+    func extent(_ series: SeriesID) throws -> (oldestMs: Int64, newestMs: Int64)? {
+        guard let row = try db.cachedStatement(sql: queries(series).extent).fetchOne([series.id], {
+            (headMin: $0.optionalInt64(0), headMax: $0.optionalInt64(1), chunkMaxEnd: $0.optionalInt64(2), chunkMinStart: $0.optionalInt64(3))
+        }) else { return nil }
+        let oldest = [row.headMin, row.chunkMinStart].compactMap { $0 }.min()
+        let newest = [row.headMax, row.chunkMaxEnd].compactMap { $0 }.max()
+        guard let oldest, let newest else { return nil }
+        return (oldest, newest)
+    }
+
+    private func decode(_ data: [UInt8], series: SeriesID, startMs: Int64, expectedCount: Int) throws -> [ChunkSample] {
+        do {
+            let samples = try SampleChunkCodec.decode(data)
+            guard samples.count == expectedCount, samples.first?.tsMs == startMs else {
+                throw ChunkCorruption(reason: "it holds \(samples.count) samples from ts_ms \(samples.first?.tsMs ?? 0), its row says \(expectedCount) from \(startMs)")
+            }
+            return samples
+        } catch let error as ChunkCorruption {
+            throw StoredChunkCorruption(series: try seriesName(series), startMs: startMs, reason: error.reason, path: db.path)
+        }
+    }
+
+    /// "component 'cache' of source 'api'", "the usage of source 'api'".
+    func seriesName(_ series: SeriesID) throws -> String {
+        switch series {
+        case .usage(let sourceID):
+            let name = try sources().first { $0.id == sourceID }?.name ?? "#\(sourceID)"
+            return "the usage of source '\(name)'"
+        case .component(let componentID):
+            for source in try sources() {
+                if let component = try components(sourceID: source.id).first(where: { $0.id == componentID }) {
+                    return "component '\(component.name)' of source '\(source.name)'"
+                }
+            }
+            return "component #\(componentID)"
+        }
+    }
+
+    // MARK: Sealing
+
+    /// Seals every head hour of `series` older than its newest hour, and, with
+    /// `beforeMs`, every head hour that ends at or before it (a quiet series
+    /// whose newest hour is over). A head hour that already has chunks (a
+    /// write into a sealed hour) is sealed too, so head rows and chunks never
+    /// share an hour. Each sealed hour's hour rollup is written from its
+    /// chunks. Returns how many samples it sealed.
+    @discardableResult
+    func seal(_ series: SeriesID, beforeMs: Int64? = nil, rollups: HourRollupUpkeep = .fromChunks) throws -> Int {
+        guard let row = try db.cachedStatement(sql: queries(series).extent).fetchOne([series.id], {
+            (headMin: $0.optionalInt64(0), headMax: $0.optionalInt64(1), chunkMaxEnd: $0.optionalInt64(2))
+        }), let headMin = row.headMin, let headMax = row.headMax else { return 0 }
+        let hour = Self.chunkHourMs
+        var limit = floor(max(headMax, row.chunkMaxEnd ?? .min), hour)
+        if let end = row.chunkMaxEnd, floor(end, hour) >= floor(headMax, hour) { limit = max(limit, floor(headMax, hour) + hour) }
+        if let beforeMs { limit = max(limit, floor(beforeMs, hour)) }
+        // Nothing in the head before the limit: the head is one hour, still open.
+        guard headMin < limit else { return 0 }
+        let head = try headSamples(series, fromMs: .min, toMs: limit - 1)
+        var index = 0
+        while index < head.count {
+            let hourMs = floor(head[index].tsMs, hour)
+            var end = index
+            while end < head.count && floor(head[end].tsMs, hour) == hourMs { end += 1 }
+            let sealed = Array(head[index..<end])
+            try sealHour(series, hourMs: hourMs, head: sealed)
+            let wholeHourRaw = hourMs >= (try retentionCutoffs().rawMs)
+            if rollups == .fromChunks || wholeHourRaw {
+                try putHourRollup(series, hourMs: hourMs, sealed: sealed)
+            }
+            index = end
+        }
+        try db.cachedStatement(sql: queries(series).headDeleteBefore).execute([series.id, limit])
+        return head.count
+    }
+
+    /// How sealing keeps hour rollups: from the sealed chunks (every write),
+    /// or, for the rows an older version already rolled up, only for hours
+    /// wholly within the raw retention (the data step).
+    enum HourRollupUpkeep {
+        case fromChunks
+        case onlyWholeHours
+    }
+
+    /// Writes `head` (samples of one clock hour) and the hour's existing chunks as new chunks.
+    private func sealHour(_ series: SeriesID, hourMs: Int64, head: [RawSample]) throws {
+        let hourEnd = hourMs + Self.chunkHourMs
+        var existing: [RawSample] = []
+        try forEachChunk(series, fromMs: hourMs, toMs: hourEnd - 1) { existing.append(contentsOf: $1) }
+        var samples = head
+        if !existing.isEmpty {
+            try db.cachedStatement(sql: queries(series).chunkDeleteRange).execute([series.id, hourMs, hourEnd])
+            let written = Set(head.map(\.tsMs))
+            samples = (existing.filter { !written.contains($0.tsMs) } + head).sorted { $0.tsMs < $1.tsMs }
+        }
+        try insertChunks(series, samples)
+    }
+
+    /// Encodes `samples` (one hour, in time order) as chunks: one per run, at most `maxSamplesPerChunk` each.
+    private func insertChunks(_ series: SeriesID, _ samples: [RawSample]) throws {
+        var start = 0
+        while start < samples.count {
+            var end = start
+            while end < samples.count && samples[end].runID == samples[start].runID { end += 1 }
+            let run = samples[start..<end]
+            let pieces = (run.count + Self.maxSamplesPerChunk - 1) / Self.maxSamplesPerChunk
+            let size = (run.count + pieces - 1) / pieces
+            var pieceStart = run.startIndex
+            while pieceStart < run.endIndex {
+                try insertChunk(series, Array(run[pieceStart..<min(run.endIndex, pieceStart + size)]))
+                pieceStart += size
+            }
+            start = end
+        }
+    }
+
+    private func insertChunk(_ series: SeriesID, _ samples: [RawSample]) throws {
+        let first = samples.first!, last = samples.last!
+        var low = first.bytes, high = first.bytes
+        var sum = 0.0
+        for s in samples {
+            low = min(low, s.bytes)
+            high = max(high, s.bytes)
+            sum += Double(s.bytes)
+        }
+        let data = SampleChunkCodec.encode(samples.map(\.chunkSample))
+        let statement = try db.cachedStatement(sql: queries(series).chunkInsert)
+        try statement.execute([series.id, first.tsMs, last.tsMs, first.runID, Int64(samples.count), low, high, first.bytes,
+                               last.bytes, sum, last.allocations, last.deallocations, data])
+    }
+
+    /// Seals the usage and every component series of one source.
+    @discardableResult
+    func sealSource(_ sourceID: Int64, beforeMs: Int64?) throws -> Int {
+        var sealed = try seal(.usage(sourceID: sourceID), beforeMs: beforeMs)
+        for component in try components(sourceID: sourceID) {
+            sealed += try seal(.component(component.id), beforeMs: beforeMs)
+        }
+        return sealed
+    }
+
+    /// Runs the data step of the chunk migration once per file: what older
+    /// versions stored as rows becomes chunks, each series' newest hour stays
+    /// the head; minute rollups of samples still kept raw (reads fold the raw
+    /// samples now) and hour rollups of the open hours (folded when read) are dropped.
+    func sealRowsOfOlderVersions() throws {
+        guard try setting("storage.chunks") == nil else { return }
+        try db.inTransaction(.immediate) {
+            guard try setting("storage.chunks") == nil else { return }
+            let rawCutoff = try retentionCutoffs().rawMs
+            for source in try sources() {
+                var series: [SeriesID] = [.usage(sourceID: source.id)]
+                series += try components(sourceID: source.id).map { .component($0.id) }
+                for s in series {
+                    try seal(s, rollups: .onlyWholeHours)
+                    let deleteFrom = switch s {
+                    case .usage: Queries.snapshotRollupDeleteFrom
+                    case .component: Queries.componentRollupDeleteFrom
+                    }
+                    try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.minute, rawCutoff])
+                    if let headMin = try db.cachedStatement(sql: queries(s).extent).fetchOne([s.id], { $0.optionalInt64(0) }) ?? nil {
+                        try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.hour, floor(headMin, RetentionPolicy.hour)])
+                    }
+                }
+            }
+            try putSetting("storage.chunks", 1)
+        }
+    }
+}

@@ -1,0 +1,11 @@
+-- Stores rollup bucket ?3 (start ms) of size ?2 of component ?1, replacing it:
+-- ?4 run_id, ?5 min, ?6 max, ?7 last bytes, ?8 sum (REAL), ?9 count, ?10 first
+-- and ?11 last ts_ms, ?12 last_allocations, ?13 last_deallocations.
+INSERT INTO component_rollup (component_id, bucket_ms, bucket_start_ms, run_id, min_bytes, max_bytes, last_bytes,
+                              sum_bytes, sample_count, first_ts_ms, last_ts_ms, last_allocations, last_deallocations)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)
+ON CONFLICT (component_id, bucket_ms, bucket_start_ms) DO UPDATE SET
+    run_id = excluded.run_id, min_bytes = excluded.min_bytes, max_bytes = excluded.max_bytes,
+    last_bytes = excluded.last_bytes, sum_bytes = excluded.sum_bytes, sample_count = excluded.sample_count,
+    first_ts_ms = excluded.first_ts_ms, last_ts_ms = excluded.last_ts_ms,
+    last_allocations = excluded.last_allocations, last_deallocations = excluded.last_deallocations;
