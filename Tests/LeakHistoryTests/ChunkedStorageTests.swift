@@ -18,7 +18,7 @@ struct ChunkedStorageTests {
         var events: [IngestEvent] = []
         for step in 0..<1260 {
             let ts = t0 + Int64(step) * 10_000 + Int64(step % 7)
-            if step == 720 { events.append(IngestEvent(source: source, tsMs: ts - 3, kind: .restart)) }
+            if step == 720 { events.append(IngestEvent(source: source, tsMs: ts - 3, kind: .restart())) }
             events.append(IngestEvent(source: source, tsMs: ts, kind: .snapshot(usageBytes: 100 << 20 + Int64(step) * 40_960)))
             events.append(IngestEvent(source: source, tsMs: ts, kind: .gauge(component: "rss_anon", bytes: 60 << 20 + Int64(step % 50) * 4096)))
             events.append(IngestEvent(source: source, tsMs: ts, kind: .allocation(component: "cache", bytes: 65_536)))
