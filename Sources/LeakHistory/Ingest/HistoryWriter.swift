@@ -87,6 +87,9 @@ public final class HistoryWriter {
     /// How long a write waits, in all, for another writer of the file before it fails (`busy`).
     public static let defaultBusyTimeoutMilliseconds: Int32 = 60_000
 
+    /// The clock hour each series' head rows were left in by this writer's last sealing.
+    private var openHours: [SeriesID: Int64] = [:]
+
     /// Each component's newest stored sample time, in any run.
     private var newestComponentMs: [Int64: Int64?] = [:]
     /// Per component, the time of the input's latest counted event and how
@@ -151,13 +154,22 @@ public final class HistoryWriter {
                 let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
                     + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
                 // Sealing the hours a batch finished keeps their hour rollups too.
-                for (series, _) in touched { try store.seal(series) }
+                for (series, range) in touched {
+                    let hour = floor(range.upperBound, RetentionPolicy.hour)
+                    // All of this batch in the hour the series' head was left in
+                    // by this writer: nothing to seal, no probe. (Another
+                    // writer's rows into older hours are sealed by that writer.)
+                    if openHours[series] == hour && range.lowerBound >= hour { continue }
+                    try store.seal(series)
+                    openHours[series] = hour
+                }
             }
         } catch {
             // The transaction rolled back: forget state that may describe rows that are gone.
             sources.removeAll()
             newestComponentMs.removeAll()
             positions.removeAll()
+            openHours.removeAll()
             store.forgetCachedIDs()
             throw error
         }
@@ -412,6 +424,7 @@ public final class HistoryWriter {
         try store.db.inTransaction { try store.deleteSource(sourceID: id) }
         sources.removeAll()
         newestComponentMs.removeAll()
+        openHours.removeAll()
     }
 
     /// Renames `source`; throws when it does not exist or `newName` is taken.
