@@ -37,7 +37,7 @@ public final class WatchSession {
     /// every sample so far, so as a watch grows its verdicts are refreshed less
     /// often than `statusIntervalSecs` (the totals keep their pace); a short
     /// watch's are refreshed at every status.
-    public var statusVerdictCPUShare = 0.0002
+    public var statusVerdictCPUShare = 0.00005
     public var statusVerdictAllowanceSecs = 0.005
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
