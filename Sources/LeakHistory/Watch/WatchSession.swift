@@ -32,13 +32,16 @@ public final class WatchSession {
     public let durationSecs: Double?
     /// How often `run` reports progress (the latest totals and sample counts).
     public var statusIntervalSecs: Double = 1
-    /// The CPU the statuses' verdicts may take: `statusVerdictAllowanceSecs`
-    /// plus this share of a core over the watch. Each refresh fits a trend to
-    /// every sample so far, so as a watch grows its verdicts are refreshed less
-    /// often than `statusIntervalSecs` (the totals keep their pace); a short
-    /// watch's are refreshed at every status.
-    public var statusVerdictCPUShare = 0.0002
+    /// The CPU the statuses' verdicts may take once the watch is
+    /// `statusVerdictFreeSecs` old: `statusVerdictAllowanceSecs` plus this
+    /// share of a core over the watch. Each refresh fits a trend to every
+    /// sample so far, so as a watch grows its verdicts are refreshed less
+    /// often than `statusIntervalSecs` (the totals keep their pace). Until
+    /// then (a demo, a short watch, the start of a long one, while verdicts
+    /// are cheap) every status has a fresh verdict.
+    public var statusVerdictCPUShare = 0.00005
     public var statusVerdictAllowanceSecs = 0.005
+    public var statusVerdictFreeSecs: Double = 30
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
     /// Samplers that stopped on an error, with the error.
@@ -81,12 +84,13 @@ public final class WatchSession {
             elapsedSecs = Double(now - start) / 1e9
             if lastStatus.map({ Double(now - $0) / 1e9 >= statusIntervalSecs * 0.999 }) ?? true {
                 // A verdict is refreshed while the verdicts so far kept within their CPU budget.
-                let refresh = verdictSecs <= statusVerdictAllowanceSecs + statusVerdictCPUShare * elapsedSecs
+                let free = elapsedSecs < statusVerdictFreeSecs
+                let refresh = free || verdictSecs <= statusVerdictAllowanceSecs + statusVerdictCPUShare * elapsedSecs
                 let cpuBefore = WatchWakeup.threadCPUSeconds()
                 onStatus(samplers.map { $0.status(refreshingTrend: refresh) }, elapsedSecs)
                 lastStatus = now
                 // CPU time, not wall time: on a loaded machine a verdict is not dearer for waiting its turn.
-                if refresh { verdictSecs += WatchWakeup.threadCPUSeconds() - cpuBefore }
+                if refresh && !free { verdictSecs += WatchWakeup.threadCPUSeconds() - cpuBefore }
             }
 
             if isInterrupted() { return .interrupted }
