@@ -83,7 +83,6 @@ public struct ProcStat: Sendable, Equatable {
     }
 }
 
-
 /// Finds a process and all its descendants in `/proc`, at every `scan()`.
 ///
 /// ```swift
