@@ -127,7 +127,7 @@ enum StorageBenchmarks {
         let shell = try Measure.medianSeconds(runs: runs) {
             let process = Process()
             process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-csv", "-header", plain, "SELECT * FROM bench_plain_sample"]
+            process.arguments = ["-csv", "-header", plain, Queries.benchDumpPlain]
             process.standardOutput = devNull
             try process.run()
             process.waitUntilExit()
