@@ -40,13 +40,23 @@ let package = Package(
             capability: .buildTool(),
             dependencies: ["SQLEmbedder"]
         ),
+        // Pure analysis: series, envelopes, regimes, checks, verdicts, the
+        // report model. No I/O, no store, no dependency.
+        .target(name: "LeakHistoryAnalysis"),
+        // What an app embeds: tracking, the recorder, the store, queries, ingest.
         .target(
             name: "LeakHistory",
             dependencies: [
+                "LeakHistoryAnalysis",
                 "SQLiteStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
             plugins: ["EmbedSQLPlugin"]
+        ),
+        // Linux probes, child processes and the sampling loop of `watch`.
+        .target(
+            name: "LeakHistoryWatch",
+            dependencies: ["LeakHistory"]
         ),
         // The HTTP server and dashboard; the LeakHistory library stays free of Hummingbird.
         .target(
@@ -70,6 +80,7 @@ let package = Package(
             name: "LeakHistoryCLI",
             dependencies: [
                 "LeakHistory",
+                "LeakHistoryWatch",
                 "LeakHistoryServer",
                 "LeakHistoryPrometheus",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -88,9 +99,37 @@ let package = Package(
             ],
             plugins: ["EmbedSQLPlugin"]
         ),
+        // Helpers every test target shares: temporary directories, seeded
+        // randomness, a manual clock, running the built executables, local
+        // Prometheus and Python workloads. Not a test target itself.
+        .target(
+            name: "TestSupport",
+            dependencies: ["LeakHistory", "LeakHistoryWatch", "LeakHistoryPrometheus"],
+            path: "Tests/TestSupport"
+        ),
         .testTarget(
             name: "SQLiteStoreTests",
-            dependencies: ["SQLiteStore"]
+            dependencies: ["SQLiteStore", "CSQLite", "TestSupport"]
+        ),
+        .testTarget(
+            name: "LeakHistoryAnalysisTests",
+            dependencies: ["LeakHistoryAnalysis", "TestSupport"]
+        ),
+        .testTarget(
+            name: "LeakHistoryTests",
+            dependencies: [
+                "LeakHistory", "SQLiteStore", "TestSupport",
+                .product(name: "SwiftCSV", package: "SwiftCSV"),
+            ],
+            exclude: ["Fixtures"]
+        ),
+        .testTarget(
+            name: "LeakHistoryWatchTests",
+            dependencies: ["LeakHistoryWatch", "TestSupport"]
+        ),
+        .testTarget(
+            name: "LeakHistoryPrometheusTests",
+            dependencies: ["LeakHistoryPrometheus", "TestSupport"]
         ),
         .testTarget(
             name: "LeakHistoryServerTests",
@@ -98,13 +137,18 @@ let package = Package(
                 "LeakHistoryServer",
                 "LeakHistory",
                 "SQLiteStore",
+                "TestSupport",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),
+        // End to end: runs the built `leak-history` and `leak-history-bench`
+        // executables, which it declares so they are built first.
         .testTarget(
-            name: "LeakHistoryTests",
-            dependencies: ["LeakHistory", "LeakHistoryPrometheus", "SQLiteStore", .product(name: "SwiftCSV", package: "SwiftCSV")]
+            name: "LeakHistoryCLITests",
+            dependencies: [
+                "LeakHistoryCLI", "LeakHistoryBench", "LeakHistory", "LeakHistoryWatch", "TestSupport",
+            ]
         ),
     ]
 )

@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import Hummingbird
 import HummingbirdTesting
 import LeakHistory
@@ -9,17 +10,6 @@ import Testing
 /// a 2xx or a 4xx with a JSON `error` — never a 5xx — and a rejected POST
 /// leaves the database as it was.
 @Suite struct EndpointsSurviveFuzzedInputTests {
-    struct SeededRandom: RandomNumberGenerator {
-        var state: UInt64
-        mutating func next() -> UInt64 {
-            state &+= 0x9E37_79B9_7F4A_7C15
-            var z = state
-            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-            return z ^ (z >> 31)
-        }
-    }
-
     static let seeds = [
         #"{"ts_ms": 1763999990000, "usage_bytes": 104857600}"#,
         #"{"ts_ms": 1763999990500, "component": "cache", "alloc_bytes": 4096, "source": "api"}"#,

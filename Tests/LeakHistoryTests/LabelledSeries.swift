@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 @testable import LeakHistory
 
 /// Labelled memory series for the verdict's quality bar: leaks of every shape

@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import TestSupport
 import Testing
 
 /// A writer that finds the write lock taken waits (backing off) for as long as

@@ -1,4 +1,5 @@
 import SQLiteStore
+import TestSupport
 import Testing
 
 @Suite("close() is idempotent and a closed database throws instead of crashing")

@@ -1,4 +1,5 @@
 import SQLiteStore
+import TestSupport
 import Testing
 
 @Suite("Errors carry the code, message and SQL, never the arguments")

@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import TestSupport
 import Testing
 
 private let applicationID: Int32 = 0x4C48_4442

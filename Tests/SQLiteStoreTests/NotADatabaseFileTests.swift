@@ -1,5 +1,6 @@
 import Foundation
 import SQLiteStore
+import TestSupport
 import Testing
 
 @Suite("Opening a file that is not a database fails clearly and leaves it alone")

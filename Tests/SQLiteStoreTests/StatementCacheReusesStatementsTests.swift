@@ -1,4 +1,5 @@
 import SQLiteStore
+import TestSupport
 import Testing
 
 @Suite("The statement cache prepares each SQL text once")

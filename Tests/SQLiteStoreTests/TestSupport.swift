@@ -1,21 +1,6 @@
 import Foundation
 import SQLiteStore
-
-/// A fresh directory under the system temporary directory, removed when `body` returns.
-func withTemporaryDirectory<T>(_ body: (TemporaryDirectory) throws -> T) throws -> T {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("SQLiteStoreTests-\(UUID().uuidString)")
-    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
-    defer { try? FileManager.default.removeItem(at: url) }
-    return try body(TemporaryDirectory(url: url))
-}
-
-struct TemporaryDirectory {
-    let url: URL
-
-    func path(_ name: String) -> String {
-        url.appendingPathComponent(name).path
-    }
-}
+import TestSupport
 
 /// Opens the database at `path`, runs `body`, and closes it whatever happens.
 func withDatabase<T>(_ path: String, configuration: Database.Configuration = .init(), _ body: (Database) throws -> T) throws -> T {

@@ -1,4 +1,5 @@
 import SQLiteStore
+import TestSupport
 import Testing
 
 @Suite("Arguments and Row accessors round-trip SQLite's storage classes")

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// A coding key for any string: lets a strict decoder list every key an
 /// object carries, so unknown fields can be refused by name.
 public struct AnyCodingKey: CodingKey, Sendable {

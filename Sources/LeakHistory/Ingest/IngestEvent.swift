@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 
 /// One event of the history, as `ingest` and `POST /api/v1/memory/events` take them.

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// What Foundation's JSON decoding lets through and an event must not carry:
 /// a number that is not written as an integer (`1e3`, `5.0`, `-0`, `-0.0`
 /// all decode to an Int64) and a key given twice in one object (the last

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 import SQLiteStore
 

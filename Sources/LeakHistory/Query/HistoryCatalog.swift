@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 
 /// One run of a source with what it recorded.

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 
 /// Which runs a comparison reads.

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// Which stored resolution a series was read from: raw samples (as they are,
 /// or folded into buckets), minute rollups (the archive of samples past the
 /// raw retention) or hour rollups.

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// Bucket sizes chosen for a window when none is asked for.
 public enum TrendBuckets {
     /// The smallest round bucket that cuts `spanMs` into at most about `target` buckets.

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 
 /// A memory series in time buckets, with its trend verdict: what `trend` prints and the dashboard charts.

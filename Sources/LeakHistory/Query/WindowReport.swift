@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 
 extension HistoryReader {
@@ -26,10 +27,8 @@ extension HistoryReader {
                         nowMs: Int64) throws -> (report: LeakReport, components: [ComponentFigures]) {
         try config.validate()
         let sourceID = try requireSource(source)
-        // Overlapping gauge parts are history to look at, not shares of the growth.
-        let components = try store.components(sourceID: sourceID).filter {
-            !($0.kind == .gauge && MemoryPart.overlappingComponentNames.contains($0.name))
-        }
+        // Overlapping components are history to look at, not shares of the growth.
+        let components = try store.components(sourceID: sourceID).filter { !$0.overlaps }
         let plan = ReadPlan.choose(window: window, seriesCount: components.count + 1,
                                    samplesPerSeries: try store.samplesPerSeries(sourceID: sourceID, window: window),
                                    cutoffs: try store.retentionCutoffs())

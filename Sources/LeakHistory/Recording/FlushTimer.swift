@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Dispatch
 
 /// A repeating timer on its own serial queue, so background flushes never run

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Dispatch
 import Foundation
 import Logging
@@ -196,8 +197,8 @@ public final class LeakRecorder: Sendable {
     }
 
     /// The handle of a component, for tracking with no name lookup.
-    public func component(_ name: String, kind: ComponentKind = .counted) throws -> ComponentHandle {
-        try detector.component(name, kind: kind)
+    public func component(_ name: String, kind: ComponentKind = .counted, overlaps: Bool = false) throws -> ComponentHandle {
+        try detector.component(name, kind: kind, overlaps: overlaps)
     }
 
     /// Records total usage now; from then on it is the current usage.
@@ -236,7 +237,7 @@ public final class LeakRecorder: Sendable {
     }
 
     /// What the report is built from: the detector's, with the recorder's source and notes.
-    func reportInputs() -> ReportInputs {
+    package func reportInputs() -> ReportInputs {
         var inputs = detector.reportInputs(currentUsageBytes: currentUsageBytes)
         inputs.source = source
         let lost = droppedSnapshotCount
@@ -311,8 +312,9 @@ public final class LeakRecorder: Sendable {
                 for b in taken.baselines {
                     var entries: [(componentID: Int64, bytes: Int64)] = []
                     for (name, bytes) in b.componentBytes.sorted(by: { $0.key < $1.key }) {
-                        let kind = handles.first { $0.name == name }?.kind ?? .counted
-                        entries.append((try store.componentID(sourceID: sourceID, name: name, kind: kind), bytes))
+                        let handle = handles.first { $0.name == name }
+                        entries.append((try store.componentID(sourceID: sourceID, name: name, kind: handle?.kind ?? .counted,
+                                                              overlaps: handle?.overlaps ?? false), bytes))
                     }
                     _ = try store.insertBaseline(sourceID: sourceID, runID: runID, tsMs: b.tsMs, usageBytes: b.usageBytes, componentBytes: entries)
                 }
@@ -346,7 +348,7 @@ public final class LeakRecorder: Sendable {
     /// The component's row id, looked up once per recorder.
     private func cachedComponentID(_ handle: ComponentHandle, store: HistoryStore, state: inout StoreState) throws -> Int64 {
         if handle.index < state.componentIDs.count, let id = state.componentIDs[handle.index] { return id }
-        let id = try store.componentID(sourceID: sourceID, name: handle.name, kind: handle.kind)
+        let id = try store.componentID(sourceID: sourceID, name: handle.name, kind: handle.kind, overlaps: handle.overlaps)
         if state.componentIDs.count <= handle.index {
             state.componentIDs += Array(repeating: nil, count: handle.index + 1 - state.componentIDs.count)
         }

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// How a `LeakRecorder` records: which source, how often it flushes, how much
 /// it buffers.
 public struct RecorderOptions: Sendable {

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import SQLiteStore
 
 /// What a source holds, run by run, and the lookups that let an ingest

@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import SQLiteStore
 
 /// A stored series: a source's usage snapshots, or one component's samples.

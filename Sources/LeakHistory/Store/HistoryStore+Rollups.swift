@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import SQLiteStore
 
 /// Rollups, retention and settings.

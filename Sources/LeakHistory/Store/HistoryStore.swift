@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import Foundation
 import Logging
 import SQLiteStore
@@ -107,6 +108,9 @@ public struct StoredComponent: Sendable, Equatable, Codable {
     public var id: Int64
     public var name: String
     public var kind: ComponentKind
+    /// True when the component overlaps others (a process's PSS, a cgroup's
+    /// shmem): reports leave it out of candidates and growth shares.
+    public var overlaps: Bool
 }
 
 /// The LeakHistory schema on one connection: every query of `queries/` behind
@@ -208,11 +212,12 @@ final class HistoryStore {
         return RunDeployment(unchecked: version, labels: labels)
     }
 
-    /// The id of component `name` of the source, created with `kind` when new.
-    func componentID(sourceID: Int64, name: String, kind: ComponentKind) throws -> Int64 {
+    /// The id of component `name` of the source, created with `kind` and
+    /// `overlaps` when new.
+    func componentID(sourceID: Int64, name: String, kind: ComponentKind, overlaps: Bool = false) throws -> Int64 {
         let key = "\(sourceID)\u{0}\(name)"
         if let id = componentIDs[key] { return id }
-        try db.cachedStatement(sql: Queries.componentInsert).execute([sourceID, name, kind.rawValue])
+        try db.cachedStatement(sql: Queries.componentInsert).execute([sourceID, name, kind.rawValue, overlaps ? 1 : 0])
         guard let id = try db.cachedStatement(sql: Queries.componentFind).fetchOne([sourceID, name], { $0.int64(0) }) else {
             throw DatabaseError(resultCode: .error, message: "component '\(name)' vanished after insert", path: db.path)
         }
@@ -222,7 +227,8 @@ final class HistoryStore {
 
     func components(sourceID: Int64) throws -> [StoredComponent] {
         try db.cachedStatement(sql: Queries.componentList).fetchAll([sourceID]) {
-            StoredComponent(id: $0.int64(0), name: $0.string(1), kind: ComponentKind(rawValue: $0.int(2)) ?? .counted)
+            StoredComponent(id: $0.int64(0), name: $0.string(1), kind: ComponentKind(rawValue: $0.int(2)) ?? .counted,
+                            overlaps: $0.int(3) != 0)
         }
     }
 
@@ -326,7 +332,8 @@ extension HistoryStore {
     /// A component of a source by name.
     func component(sourceID: Int64, name: String) throws -> StoredComponent? {
         try db.cachedStatement(sql: Queries.componentFind).fetchOne([sourceID, name]) {
-            StoredComponent(id: $0.int64(0), name: name, kind: ComponentKind(rawValue: $0.int(1)) ?? .counted)
+            StoredComponent(id: $0.int64(0), name: name, kind: ComponentKind(rawValue: $0.int(1)) ?? .counted,
+                            overlaps: $0.int(2) != 0)
         }
     }
 

@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// How long each resolution of the history is kept. Stored in the database
 /// file, so every writer of one file applies the same policy.
 ///

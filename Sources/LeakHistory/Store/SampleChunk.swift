@@ -1,3 +1,5 @@
+import LeakHistoryAnalysis
+
 /// One sample of a stored series, as a chunk holds it: the time, the bytes,
 /// and for a counted component its cumulative counts and how many counted
 /// events the sample sums up (each `nil` where the series has none).

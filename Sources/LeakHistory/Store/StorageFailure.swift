@@ -1,3 +1,4 @@
+import LeakHistoryAnalysis
 import SQLiteStore
 
 /// A write that failed because of where the history lives, not what was

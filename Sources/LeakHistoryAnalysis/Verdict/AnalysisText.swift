@@ -1,0 +1,60 @@
+/// The few ways the analysis writes figures for a person: one rate format
+/// (in the unit that reads best), sizes in MiB or KiB, durations, UTC times.
+/// Every report, the watch progress line and the dashboard's text use these.
+public enum AnalysisText {
+    static package let mib = Double(ByteSize.bytesPerMB)
+
+    /// `+38.20 MiB/h`; `+2.50 MiB/min` from 1 MiB/min; `+4.00 MiB/s` from
+    /// 1 MiB/s; `+512.0 KiB/h` below 0.1 MiB/h.
+    public static func rate(bytesPerHour: Double) -> String {
+        let perHour = bytesPerHour / mib
+        let sign = bytesPerHour < 0 ? "-" : "+"
+        let magnitude = abs(perHour)
+        if magnitude >= 3600 { return sign + DecimalText.fixed(magnitude / 3600, 2) + " MiB/s" }
+        if magnitude >= 60 { return sign + DecimalText.fixed(magnitude / 60, 2) + " MiB/min" }
+        if magnitude >= 0.1 || magnitude == 0 { return sign + DecimalText.fixed(magnitude, 2) + " MiB/h" }
+        return sign + DecimalText.fixed(abs(bytesPerHour) / 1024, 1) + " KiB/h"
+    }
+
+    /// `12.3 MiB`, or `512.0 KiB` below 0.1 MiB.
+    public static func size(_ bytes: Double) -> String {
+        let m = bytes / mib
+        return abs(m) >= 0.1 || bytes == 0 ? DecimalText.fixed(m, 1) + " MiB" : DecimalText.fixed(bytes / 1024, 1) + " KiB"
+    }
+
+    /// `+12.3 MiB` (sign always shown).
+    public static func signedSize(_ bytes: Double) -> String {
+        (bytes < 0 ? "-" : "+") + size(abs(bytes))
+    }
+
+    /// `45.0 s`, `12.5 min`, `3.2 h`, `4.0 d`.
+    public static func duration(ms: Double) -> String {
+        let s = ms / 1000
+        switch s {
+        case ..<120: return DecimalText.fixed(s, 1) + " s"
+        case ..<7200: return DecimalText.fixed(s / 60, 1) + " min"
+        case ..<172_800: return DecimalText.fixed(s / 3600, 1) + " h"
+        default: return DecimalText.fixed(s / 86_400, 1) + " d"
+        }
+    }
+
+    /// ISO 8601 in UTC to the second: `2026-12-01T09:14:05Z`.
+    public static func timestamp(ms: Int64) -> String {
+        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
+        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
+        let rem = secs - days * 86_400
+        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
+        return "\(year)-\(two(month))-\(two(day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+    }
+
+}
