@@ -33,12 +33,13 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Turns migrations/*.sql and queries/*.sql into Swift constants at build time.
-        .executableTarget(name: "SQLEmbedder"),
+        // Turns migrations/*.sql, queries/*.sql and a target's Resources/ files
+        // into Swift constants at build time.
+        .executableTarget(name: "ResourceEmbedder"),
         .plugin(
-            name: "EmbedSQLPlugin",
+            name: "EmbedResourcesPlugin",
             capability: .buildTool(),
-            dependencies: ["SQLEmbedder"]
+            dependencies: ["ResourceEmbedder"]
         ),
         // Pure analysis: series, envelopes, regimes, checks, verdicts, the
         // report model. No I/O, no store, no dependency.
@@ -51,7 +52,7 @@ let package = Package(
                 "SQLiteStore",
                 .product(name: "Logging", package: "swift-log"),
             ],
-            plugins: ["EmbedSQLPlugin"]
+            plugins: ["EmbedResourcesPlugin"]
         ),
         // Linux probes, child processes and the sampling loop of `watch`.
         .target(
@@ -65,7 +66,10 @@ let package = Package(
                 "LeakHistory",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // openapi.yaml and the dashboard's html, css and js, embedded.
+            exclude: ["Resources"],
+            plugins: ["EmbedResourcesPlugin"]
         ),
         // Reads memory series from a Prometheus HTTP API and gives each one a verdict;
         // its own target, so an app that embeds the recorder links no HTTP client.
@@ -97,7 +101,7 @@ let package = Package(
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
-            plugins: ["EmbedSQLPlugin"]
+            plugins: ["EmbedResourcesPlugin"]
         ),
         // Helpers every test target shares: temporary directories, seeded
         // randomness, a manual clock, running the built executables, local
@@ -147,7 +151,8 @@ let package = Package(
         .testTarget(
             name: "LeakHistoryCLITests",
             dependencies: [
-                "LeakHistoryCLI", "LeakHistoryBench", "LeakHistory", "LeakHistoryWatch", "TestSupport",
+                "LeakHistoryCLI", "LeakHistoryBench", "LeakHistory", "LeakHistoryWatch", "LeakHistoryPrometheus",
+                "SQLiteStore", "TestSupport", .product(name: "SwiftCSV", package: "SwiftCSV"),
             ]
         ),
     ]
