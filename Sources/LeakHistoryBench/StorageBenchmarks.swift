@@ -1,6 +1,7 @@
 import CSQLite
 import Foundation
 import LeakHistory
+import SQLiteStore
 
 /// Persistence, window reports, year-long trends and CSV export, each beside
 /// the raw C API (or the sqlite3 shell) doing the same work in the same run.
@@ -191,10 +192,9 @@ enum PlainSampleTable {
         for source in try reader.sources() {
             for component in try reader.components(source: source) {
                 for sample in try reader.componentSamples(source: source, component: component.name) {
-                    var rc: Int32 = 0
-                    leakhistory_bind_transient_text(statement, 1, source, -1, &rc)
-                    leakhistory_bind_transient_text(statement, 2, component.name, -1, &rc)
-                    leakhistory_bind_transient_text(statement, 3, component.kind == .gauge ? "gauge" : "counted", -1, &rc)
+                    sqlite3_bind_text(statement, 1, source, -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_text(statement, 2, component.name, -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_text(statement, 3, component.kind == .gauge ? "gauge" : "counted", -1, SQLITE_TRANSIENT)
                     sqlite3_bind_int64(statement, 4, sample.runID)
                     sqlite3_bind_int64(statement, 5, sample.tsMs)
                     sqlite3_bind_int64(statement, 6, sample.allocatedBytes)

@@ -1,4 +1,14 @@
 import CSQLite
+#if DEBUG
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#elseif canImport(Darwin)
+import Darwin
+#endif
+#endif
 
 /// The raw `sqlite3` handle, shared by a `Database` and every statement prepared on it.
 ///
@@ -11,6 +21,13 @@ final class Connection {
     /// `nil` once `Database.close()` has finalized every statement and closed the connection.
     var handle: OpaquePointer?
     let path: String
+    #if DEBUG
+    /// Debug builds stop a program that steps statements of one connection
+    /// from two threads at once (the contract is one thread, actor or queue
+    /// at a time; an actor may hop threads between calls, so only overlap is
+    /// an error).
+    let confinement = ConfinementCheck()
+    #endif
 
     init(handle: OpaquePointer, path: String) {
         self.handle = handle
@@ -39,3 +56,28 @@ final class Connection {
         DatabaseError(resultCode: code, message: message, sql: sql, path: path)
     }
 }
+
+#if DEBUG
+/// Which thread is inside the connection now, and how deep (a row callback
+/// may run another statement of the same connection on the same thread).
+final class ConfinementCheck: Sendable {
+    private let state = Mutex<(thread: pthread_t?, depth: Int)>((nil, 0))
+
+    func enter(path: String) {
+        let me = pthread_self()
+        state.withLock { state in
+            if let owner = state.thread, pthread_equal(owner, me) == 0 {
+                preconditionFailure("SQLiteStore: the connection to '\(path)' is used from two threads at once; confine a Database and its statements to one thread, actor or queue at a time")
+            }
+            state = (me, state.depth + 1)
+        }
+    }
+
+    func leave() {
+        state.withLock { state in
+            state.depth -= 1
+            if state.depth == 0 { state.thread = nil }
+        }
+    }
+}
+#endif

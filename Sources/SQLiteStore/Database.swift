@@ -302,7 +302,7 @@ public final class Database {
     private func run<T>(_ body: () throws -> T, begin: String, commit: String, rollback: () throws -> Void) throws -> T {
         do {
             try cachedStatement(sql: begin).execute()
-        } catch let error as DatabaseError where error.resultCode.primaryResultCode == .busy {
+        } catch let error as DatabaseError where ResultCode.busy ~= error {
             throw lockedError(error)
         }
         do {
@@ -423,13 +423,9 @@ public final class Database {
             throw connection.error(code, sql: nil)
         }
     }
-
-    /// Makes the running statement stop with `interrupt` at its next opportunity.
-    ///
-    /// SQLite documentation: <https://www.sqlite.org/c3ref/interrupt.html>
-    public func interrupt() {
-        if let handle = connection.handle {
-            sqlite3_interrupt(handle)
-        }
-    }
 }
+
+/// A connection is confined to one thread, actor or queue at a time: not
+/// `Sendable`, so the compiler refuses to share one.
+@available(*, unavailable)
+extension Database: Sendable {}

@@ -6,8 +6,8 @@
 /// ```swift
 /// do {
 ///     try statement.execute([name])
-/// } catch let error as DatabaseError where error.resultCode.primaryResultCode == .constraint {
-///     …
+/// } catch ResultCode.constraint {
+///     …   // any constraint failure (see `ResultCode.~=`)
 /// }
 /// ```
 ///

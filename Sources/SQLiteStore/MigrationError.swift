@@ -10,11 +10,11 @@ public enum MigrationError: Error, CustomStringConvertible, Equatable, Sendable 
     public var description: String {
         switch self {
         case let .newerSchema(found, supported, path):
-            "database '\(path)' has schema version \(found), newer than this build supports (\(supported)); upgrade leak-history or use another file"
+            "database '\(path)' has schema version \(found), newer than this build supports (\(supported)); use a newer build or another file"
         case let .foreignDatabase(path, 0):
-            "database '\(path)' is not a LeakHistory database (application_id 0x00000000, and it already has a schema)"
+            "database '\(path)' belongs to another application (application_id 0x00000000, and it already has a schema)"
         case let .foreignDatabase(path, applicationID):
-            "database '\(path)' is not a LeakHistory database (application_id 0x\(hex(applicationID)))"
+            "database '\(path)' belongs to another application (application_id 0x\(hex(applicationID)))"
         case let .failed(version, name, underlying):
             "migration \(version) '\(name)' failed and was rolled back: \(underlying)"
         }

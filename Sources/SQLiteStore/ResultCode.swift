@@ -53,3 +53,27 @@ public struct ResultCode: RawRepresentable, Hashable, Sendable, CustomStringConv
     public static let row = ResultCode(rawValue: SQLITE_ROW)
     public static let done = ResultCode(rawValue: SQLITE_DONE)
 }
+
+extension ResultCode {
+    /// Lets a `catch` clause match a family of database errors:
+    ///
+    /// ```swift
+    /// do { try statement.execute([id]) }
+    /// catch ResultCode.constraint { … }   // any constraint failure
+    /// catch ResultCode.constraintUnique { … } // only this extended code
+    /// ```
+    ///
+    /// A primary code matches every extended code of its family; an extended
+    /// code matches only itself. Errors that are not a `DatabaseError` never match.
+    public static func ~= (pattern: ResultCode, error: any Error) -> Bool {
+        guard let error = error as? DatabaseError else { return false }
+        return pattern == pattern.primaryResultCode
+            ? error.resultCode.primaryResultCode == pattern
+            : error.resultCode == pattern
+    }
+
+    // Extended codes are C macros of the form (PRIMARY | (n << 8)), which
+    // Swift does not import. https://www.sqlite.org/rescode.html#extrc
+    public static let constraintCheck = ResultCode(rawValue: SQLITE_CONSTRAINT | (1 << 8))
+    public static let constraintUnique = ResultCode(rawValue: SQLITE_CONSTRAINT | (8 << 8))
+}

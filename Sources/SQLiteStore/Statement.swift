@@ -1,5 +1,9 @@
 import CSQLite
 
+/// SQLite's `SQLITE_TRANSIENT` (`(sqlite3_destructor_type)-1`, a macro Swift
+/// cannot import): SQLite copies the bound bytes before the call returns.
+package var SQLITE_TRANSIENT: sqlite3_destructor_type { unsafeBitCast(-1, to: sqlite3_destructor_type.self) }
+
 /// A prepared statement, made by `Database.makeStatement(sql:)` or `Database.cachedStatement(sql:)`.
 ///
 /// Run it with arguments:
@@ -131,6 +135,10 @@ public final class Statement {
     /// SQLite documentation: <https://www.sqlite.org/c3ref/step.html>
     public func step() throws -> Bool {
         let handle = try openHandle()
+        #if DEBUG
+        connection.confinement.enter(path: connection.path)
+        defer { connection.confinement.leave() }
+        #endif
         switch sqlite3_step(handle) {
         case SQLITE_ROW:
             return true
@@ -234,9 +242,7 @@ public final class Statement {
             }
             // A NULL pointer would bind SQL NULL rather than the empty string.
             let bytes = UnsafeRawPointer(utf8.baseAddress ?? emptyCString.utf8Start)
-            var code: Int32 = SQLITE_OK
-            leakhistory_bind_transient_text(handle, index, bytes.assumingMemoryBound(to: CChar.self), length, &code)
-            return code
+            return sqlite3_bind_text(handle, index, bytes.assumingMemoryBound(to: CChar.self), length, SQLITE_TRANSIENT)
         }
         try check(code, index: index)
     }
@@ -252,9 +258,7 @@ public final class Statement {
                 // A NULL pointer would bind SQL NULL rather than an empty blob.
                 return sqlite3_bind_zeroblob(handle, index, 0)
             }
-            var code: Int32 = SQLITE_OK
-            leakhistory_bind_transient_blob(handle, index, base, length, &code)
-            return code
+            return sqlite3_bind_blob(handle, index, base, length, SQLITE_TRANSIENT)
         }
         try check(code, index: index)
     }
@@ -305,3 +309,7 @@ private func trimmedStatementText(_ text: String) -> String {
     }
     return String(text[first...last])
 }
+
+/// A statement belongs to its connection's thread of use: not `Sendable`.
+@available(*, unavailable)
+extension Statement: Sendable {}

@@ -96,4 +96,20 @@ import Testing
             }
         }
     }
+
+    /// The store keeps its promise of a typed method for every query: its
+    /// connection is touched only by its own files.
+    @Test func onlyTheStoreTouchesItsConnection() throws {
+        let store = Self.root.appendingPathComponent("Sources/LeakHistory/Store").path
+        var uses: [String] = []
+        for file in Self.swiftFiles(under: Self.root.appendingPathComponent("Sources")) where !file.path.hasPrefix(store) {
+            let text = try String(contentsOf: file, encoding: .utf8)
+            let inStoreExtension = text.contains("extension HistoryStore")
+            for (n, line) in text.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            where line.contains("store.db.") || line.contains("store.db)") || (inStoreExtension && line.contains(" db.")) {
+                uses.append("\(file.lastPathComponent):\(n + 1): \(line.trimmingCharacters(in: .whitespaces))")
+            }
+        }
+        #expect(uses.isEmpty, "\(uses.joined(separator: "\n"))")
+    }
 }

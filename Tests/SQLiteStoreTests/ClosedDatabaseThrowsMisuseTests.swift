@@ -33,7 +33,6 @@ struct ClosedDatabaseThrowsMisuseTests {
         }
         #expect(!db.isInTransaction)
         #expect(db.changesCount == 0)
-        db.interrupt()
     }
 
     @Test("statements kept past close() are finalized and throw misuse")

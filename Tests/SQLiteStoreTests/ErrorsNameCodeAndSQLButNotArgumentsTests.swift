@@ -27,6 +27,33 @@ struct ErrorsNameCodeAndSQLButNotArgumentsTests {
         }
     }
 
+    @Test("catch ResultCode.x matches a family of errors, and an extended code only itself")
+    func catchByResultCode() throws {
+        try withDatabase(":memory:") { db in
+            try db.execute(sql: "CREATE TABLE users (name TEXT NOT NULL UNIQUE, age INTEGER CHECK (age >= 0))")
+            try db.cachedStatement(sql: "INSERT INTO users VALUES (?, ?)").execute(["alice", 1])
+            func failure(_ arguments: StatementArguments) -> String {
+                do {
+                    try db.cachedStatement(sql: "INSERT INTO users VALUES (?, ?)").execute(arguments)
+                    return "stored"
+                } catch ResultCode.constraintUnique {
+                    return "unique"
+                } catch ResultCode.constraint {
+                    return "other constraint"
+                } catch {
+                    return "other error"
+                }
+            }
+            #expect(failure(["alice", 2]) == "unique")
+            #expect(failure(["bob", -1]) == "other constraint")
+            #expect(failure(["carol", 3]) == "stored")
+            #expect(!(ResultCode.constraint ~= (InputLikeError() as any Error)))
+            #expect(!(ResultCode.busy ~= (DatabaseError(resultCode: .constraint, message: "", sql: nil, path: "") as any Error)))
+        }
+    }
+
+    struct InputLikeError: Error {}
+
     @Test("a foreign key violation is refused: foreign keys are on")
     func foreignKeyViolation() throws {
         try withDatabase(":memory:") { db in

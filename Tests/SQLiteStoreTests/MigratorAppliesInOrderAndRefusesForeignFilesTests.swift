@@ -109,7 +109,7 @@ struct MigratorAppliesInOrderAndRefusesForeignFilesTests {
                 }
             }
             #expect(error == .newerSchema(found: 5, supported: 3, path: path))
-            #expect(error.description == "database '\(path)' has schema version 5, newer than this build supports (3); upgrade leak-history or use another file")
+            #expect(error.description == "database '\(path)' has schema version 5, newer than this build supports (3); use a newer build or another file")
             #expect(try fileBytes(path) == before)
         }
     }
@@ -128,7 +128,7 @@ struct MigratorAppliesInOrderAndRefusesForeignFilesTests {
                 }
             }
             #expect(error == .foreignDatabase(path: path, applicationID: 1234))
-            #expect(error.description.contains("is not a LeakHistory database (application_id 0x000004d2)"))
+            #expect(error.description.contains("belongs to another application (application_id 0x000004d2)"))
             #expect(try fileBytes(path) == before)
         }
     }

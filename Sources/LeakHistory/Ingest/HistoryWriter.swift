@@ -116,7 +116,7 @@ public final class HistoryWriter {
 
     /// Whether SQLite could open the file only for reading (its mode, or a
     /// read-only file system): every write will fail.
-    public var isReadOnly: Bool { store.db.isReadOnly }
+    public var isReadOnly: Bool { store.isReadOnly }
 
     /// Writes `events` in one transaction. An event that contradicts the store
     /// (a gauge line for a counted component, a second value for a stored
@@ -138,7 +138,7 @@ public final class HistoryWriter {
         var touchedComponents: [Int64: ClosedRange<Int64>] = [:]
         for name in sources.keys { sources[name]?.storedComponents = nil }
         do {
-            try store.db.inTransaction {
+            try store.inTransaction {
                 for (index, event) in events.enumerated() {
                     do {
                         if try apply(event, snapshots: &touchedSnapshots, components: &touchedComponents) {
@@ -412,7 +412,7 @@ public final class HistoryWriter {
     public func clearBaseline(source: String, tsMs: Int64) throws -> Bool {
         guard let id = try store.sourceID(named: source, create: false, nowMs: tsMs),
               try store.currentBaseline(sourceID: id) != nil else { return false }
-        try store.db.inTransaction { try store.clearBaseline(sourceID: id, clearedMs: tsMs) }
+        try store.inTransaction { try store.clearBaseline(sourceID: id, clearedMs: tsMs) }
         return true
     }
 
@@ -422,7 +422,7 @@ public final class HistoryWriter {
     /// known sources when there is none by that name.
     public func deleteSource(_ source: String) throws {
         let id = try existingSourceID(source)
-        try store.db.inTransaction { try store.deleteSource(sourceID: id) }
+        try store.inTransaction { try store.deleteSource(sourceID: id) }
         sources.removeAll()
         newestComponentMs.removeAll()
         openHours.removeAll()
@@ -435,14 +435,14 @@ public final class HistoryWriter {
         if try store.sourceID(named: newName, create: false, nowMs: 0) != nil {
             throw InputError(field: "name", message: "a source named '\(newName)' already exists")
         }
-        try store.db.inTransaction { try store.renameSource(sourceID: id, to: newName) }
+        try store.inTransaction { try store.renameSource(sourceID: id, to: newName) }
         sources.removeAll()
     }
 
     /// The id of `source`, or an error naming what exists.
     func existingSourceID(_ source: String) throws -> Int64 {
         if let id = try store.sourceID(named: source, create: false, nowMs: 0) { return id }
-        throw InputError.unknownSource(source, known: try store.sources().map(\.name), path: store.db.path)
+        throw InputError.unknownSource(source, known: try store.sources().map(\.name), path: store.path)
     }
 
     /// The retention policy stored in the file (defaults until one is stored).

@@ -79,10 +79,7 @@ public final class HistoryReader {
 
     /// Row counts of the whole file, for status pages and metrics.
     public func counts() throws -> DatabaseCounts {
-        try store.db.cachedStatement(sql: Queries.databaseCounts).fetchOne {
-            DatabaseCounts(sources: $0.int(0), runs: $0.int(1), components: $0.int(2), snapshots: $0.int(3),
-                           componentSamples: $0.int(4), rollupRows: $0.int(5))
-        } ?? DatabaseCounts(sources: 0, runs: 0, components: 0, snapshots: 0, componentSamples: 0, rollupRows: 0)
+        try store.databaseCounts()
     }
 
     private func sourceID(_ name: String) throws -> Int64? {

@@ -41,6 +41,8 @@ public final class LeakRecorder: Sendable {
     private let latestSnapshot = Atomic<Int64>(-1)
     private let dropped = Atomic<Int>(0)
     private let timer = Mutex<FlushTimer?>(nil)
+    /// Background flushes failed in a row (0 once one succeeds).
+    private let failedFlushes = Atomic<Int>(0)
 
     private struct StoreState {
         var store: HistoryStore?
@@ -105,7 +107,7 @@ public final class LeakRecorder: Sendable {
         let store = try HistoryStore(path: path, busyTimeoutMilliseconds: options.busyTimeoutMilliseconds, logger: logger)
         let startMs = UnixTime.milliseconds(now())
         do {
-            let (sourceID, created, runID, baseline) = try store.db.inTransaction {
+            let (sourceID, created, runID, baseline) = try store.inTransaction {
                 let existing = try store.sourceID(named: options.source, create: false, nowMs: startMs)
                 let sourceID = try existing ?? store.sourceID(named: options.source, create: true, nowMs: startMs)!
                 let runID = try store.startRun(sourceID: sourceID, startedMs: startMs, pid: options.pid, command: options.command,
@@ -133,8 +135,17 @@ public final class LeakRecorder: Sendable {
                 guard let self else { return }
                 do {
                     try self.flush(ifOpen: true)
+                    let failed = self.failedFlushes.exchange(0, ordering: .relaxed)
+                    if failed > 0 {
+                        self.logger.info("background flush works again", metadata: ["db.path": "\(self.path)", "flush.failed": "\(failed)"])
+                    }
                 } catch {
-                    self.logger.warning("background flush failed", metadata: ["db.path": "\(self.path)", "error": "\(error)"])
+                    // A library says a failure once (swift-log's guidance),
+                    // not once a second while a disk stays full; the rest of
+                    // the streak is debug, and the recovery is info.
+                    let failed = self.failedFlushes.add(1, ordering: .relaxed).newValue
+                    self.logger.log(level: failed == 1 ? .warning : .debug, "background flush failed",
+                                    metadata: ["db.path": "\(self.path)", "error": "\(error)", "flush.failed": "\(failed)"])
                 }
             }
             timer.withLock { $0 = flushTimer }
@@ -293,7 +304,7 @@ public final class LeakRecorder: Sendable {
         }
         var componentsWritten = 0
         do {
-            try store.db.inTransaction {
+            try store.inTransaction {
                 for s in taken.snapshots {
                     try store.insertSnapshot(sourceID: sourceID, tsMs: s.tsMs, runID: runID, usageBytes: s.usageBytes)
                 }
@@ -362,7 +373,7 @@ public final class LeakRecorder: Sendable {
         // Samples are written at now: once an hour, every series' finished hours become chunks.
         let hour = floor(nowMs, RetentionPolicy.hour)
         if hour != state.lastSealHourMs {
-            try store.db.inTransaction { try store.sealSource(sourceID, beforeMs: nil) }
+            try store.inTransaction { try store.sealSource(sourceID, beforeMs: nil) }
             state.lastSealHourMs = hour
         }
         if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
@@ -399,7 +410,7 @@ public final class LeakRecorder: Sendable {
                 && pending.withLock { $0.snapshots.isEmpty && $0.baselines.isEmpty && $0.baselineClears.isEmpty }
             var deleted = false
             if discardingEmptyRun && recordedNothing {
-                deleted = try store.db.inTransaction {
+                deleted = try store.inTransaction {
                     try store.deleteEmptyRun(runID, sourceID: sourceID, deleteEmptySource: createdSource)
                 }
             }

@@ -119,7 +119,28 @@ final class HistoryStore {
     /// 'LKHY': marks a file as LeakHistory's (`PRAGMA application_id`).
     static let applicationID: Int32 = 0x4C4B_4859
 
+    /// The connection. Only HistoryStore's own files (Store/) touch it: every
+    /// other part of the library goes through a typed method, and
+    /// `PackageMapTests` fails on a `store.db` anywhere else.
     let db: Database
+
+    /// The file's path.
+    var path: String { db.path }
+    /// True when the file was opened read-only.
+    var isReadOnly: Bool { db.isReadOnly }
+
+    /// Runs `body` in one transaction: all of its writes or none.
+    func inTransaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
+        try db.inTransaction(kind, body)
+    }
+
+    /// Row counts of the whole file.
+    func databaseCounts() throws -> DatabaseCounts {
+        try db.cachedStatement(sql: Queries.databaseCounts).fetchOne {
+            DatabaseCounts(sources: $0.int(0), runs: $0.int(1), components: $0.int(2), snapshots: $0.int(3),
+                           componentSamples: $0.int(4), rollupRows: $0.int(5))
+        } ?? DatabaseCounts(sources: 0, runs: 0, components: 0, snapshots: 0, componentSamples: 0, rollupRows: 0)
+    }
     private var componentIDs: [String: Int64] = [:]
     // The two insert statements of the write path, held directly: the cache
     // is keyed by SQL text, and hashing it for every row costs more than the bind.
@@ -140,9 +161,25 @@ final class HistoryStore {
                 logger.info("migrated database", metadata: ["db.path": "\(path)", "db.versions": "\(applied)"])
             }
             try sealRowsOfOlderVersions()
+        } catch let error as MigrationError {
+            try? db.close()
+            throw Self.explained(error)
         } catch {
             try? db.close()
             throw error
+        }
+    }
+
+    /// A refusal of the migrator in LeakHistory's words: the generic layer
+    /// knows no application's name.
+    static func explained(_ error: MigrationError) -> any Error {
+        switch error {
+        case let .newerSchema(found, supported, path):
+            InputError(field: "db", message: "database '\(path)' has schema version \(found), newer than this leak-history supports (\(supported)); upgrade leak-history or use another file")
+        case let .foreignDatabase(path, _):
+            InputError(field: "db", message: "\(error.description.replacingOccurrences(of: "belongs to another application", with: "is not a LeakHistory database: it belongs to another application"))")
+        case .failed:
+            error
         }
     }
 

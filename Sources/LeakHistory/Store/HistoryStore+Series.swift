@@ -1,0 +1,88 @@
+import LeakHistoryAnalysis
+
+// Reading a series as a ReadPlan chose: raw samples or rollup buckets.
+extension HistoryStore {
+    /// About how many raw samples each series of `sourceID` holds in `window`:
+    /// its usage series, else its first component (the read's cost, from chunk summaries).
+    func samplesPerSeries(sourceID: Int64, window: TimeWindow) throws -> Int {
+        let usage = try sampleCount(.usage(sourceID: sourceID), window: window)
+        if usage > 0 { return usage }
+        guard let first = try components(sourceID: sourceID).first else { return 0 }
+        return try sampleCount(.component(first.id), window: window)
+    }
+
+    /// How many raw samples `series` holds in `window` (its chunks there counted whole).
+    func sampleCount(_ series: SeriesID, window: TimeWindow) throws -> Int {
+        let sql = switch series {
+        case .usage: Queries.snapshotSampleCountIn
+        case .component: Queries.componentSampleCountIn
+        }
+        return try db.cachedStatement(sql: sql)
+            .fetchOne([series.id, floor(window.fromMs, RetentionPolicy.hour), window.fromMs, window.toMs]) { $0.int(0) } ?? 0
+    }
+
+    /// The points of `series` over `window` as `plan` says.
+    func seriesPoints(_ series: SeriesID, window: TimeWindow, plan: ReadPlan) throws -> [SeriesPoint] {
+        guard let bucketMs = plan.bucketMs else {
+            return try rawSamples(series, fromMs: window.fromMs, toMs: window.toMs).map {
+                SeriesPoint(tsMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID, allocations: $0.allocations, deallocations: $0.deallocations)
+            }
+        }
+        return try buckets(series, window: window, bucketMs: bucketMs).map {
+            SeriesPoint(tsMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID,
+                        allocations: $0.lastAllocations, deallocations: $0.lastDeallocations)
+        }
+    }
+
+    /// `series` over `window` in buckets of `bucketMs` (a multiple of 1 s),
+    /// from the finest stored data that holds each part of the window:
+    /// - whole hours: the hour rollups of its sealed hours, and its open hour's head rows folded;
+    /// - finer buckets: raw samples folded from the raw cutoff on; before it,
+    ///   minute rollups (hour rollups where those are pruned too).
+    func buckets(_ series: SeriesID, window: TimeWindow, bucketMs: Int64) throws -> [RollupBucket] {
+        let hour = RetentionPolicy.hour, minute = RetentionPolicy.minute
+        let cutoffs = try retentionCutoffs()
+        var out: [RollupBucket] = []
+        func add(_ b: RollupBucket) {
+            let start = floor(b.startMs, bucketMs)
+            if out.last?.startMs == start {
+                out[out.count - 1].merge(b)
+            } else {
+                var copy = b
+                copy.startMs = start
+                out.append(copy)
+            }
+        }
+        func rollups(_ size: Int64, fromMs: Int64, toMs: Int64) throws -> [RollupBucket] {
+            switch series {
+            case .usage(let id): try snapshotRollups(sourceID: id, bucketMs: size, fromMs: fromMs, toMs: toMs)
+            case .component(let id): try componentRollups(componentID: id, bucketMs: size, fromMs: fromMs, toMs: toMs)
+            }
+        }
+        if bucketMs % hour == 0 {
+            for b in try rollups(hour, fromMs: window.fromMs, toMs: window.toMs) { add(b) }
+            let head = try headSamples(series, fromMs: window.fromMs, toMs: window.toMs)
+            for b in RollupBucket.fold(head, bucketMs: hour) { add(b) }
+            return out
+        }
+        if window.fromMs < cutoffs.rawMs {
+            let archiveEnd = min(window.toMs, cutoffs.rawMs - 1)
+            let size = bucketMs % minute == 0 && window.fromMs >= cutoffs.minuteMs ? minute : hour
+            for b in try rollups(size, fromMs: window.fromMs, toMs: archiveEnd) where b.startMs <= archiveEnd { add(b) }
+        }
+        var pending: RollupBucket?
+        try forEachRawSample(series, fromMs: max(window.fromMs, cutoffs.rawMs), toMs: window.toMs) { samples in
+            for sample in samples {
+                let start = floor(sample.tsMs, bucketMs)
+                if pending?.startMs == start {
+                    pending!.add(sample)
+                } else {
+                    if let done = pending { add(done) }
+                    pending = RollupBucket(startMs: start, sample: sample)
+                }
+            }
+        }
+        if let done = pending { add(done) }
+        return out
+    }
+}
