@@ -15,10 +15,19 @@ import Yams
         get throws { try #require(try Yams.load(yaml: OpenAPIDocument.yaml) as? [String: Any]) }
     }
 
-    static func registeredRoutes() async throws -> Set<RegisteredRoute> {
+    /// One served or documented operation.
+    struct Route: Hashable, CustomStringConvertible {
+        var method: String
+        var path: String
+        var description: String { "\(method) \(path)" }
+    }
+
+    /// What the router itself lists (`Router.routes`), HEAD aside: it is generated for every GET.
+    static func registeredRoutes() async throws -> Set<Route> {
         let fixture = try ServerFixture()
         let resources = ServerResources(configuration: fixture.configuration, database: fixture.database, logger: ServerFixture.logger)
-        let routes = Set(buildRoutes(resources).routes)
+        let routes = Set(buildRouter(resources).routes.filter { $0.method != .head }
+            .map { Route(method: $0.method.rawValue, path: $0.path.description) })
         await fixture.close()
         return routes
     }
@@ -31,10 +40,10 @@ import Yams
 
     @Test func everyRouteIsDocumentedAndEveryDocumentedOperationIsARoute() async throws {
         let paths = try #require(try Self.document["paths"] as? [String: [String: Any]])
-        var documented = Set<RegisteredRoute>()
+        var documented = Set<Route>()
         for (path, operations) in paths {
             for method in operations.keys where ["get", "post", "put", "patch", "delete"].contains(method) {
-                documented.insert(RegisteredRoute(method: HTTPRequest.Method(method.uppercased())!, path: path))
+                documented.insert(Route(method: method.uppercased(), path: path))
             }
         }
         let registered = try await Self.registeredRoutes()

@@ -56,16 +56,12 @@ public func buildApplication(
 }
 
 /// The router with every LeakHistory route and middleware.
-public func buildRouter(_ resources: ServerResources) -> Router<ServerRequestContext> {
-    buildRoutes(resources).router
-}
-
-/// The routes, with the list of what was registered (for the OpenAPI check).
 ///
 /// Middleware order, outermost first: request metrics (they see the final
 /// status), JSON errors (every failure becomes `{"error": …}`), then the
-/// bearer token on writes when one is configured.
-public func buildRoutes(_ resources: ServerResources) -> RouteTable<ServerRequestContext> {
+/// bearer token on writes when one is configured. `router.routes` lists
+/// what is served (the OpenAPI test reads it).
+public func buildRouter(_ resources: ServerResources) -> Router<ServerRequestContext> {
     let router = Router(context: ServerRequestContext.self, options: .autoGenerateHeadEndpoints)
     let index = RouteIndex()
     router.add(middleware: RequestMetricsMiddleware(metrics: resources.metrics))
@@ -78,15 +74,17 @@ public func buildRoutes(_ resources: ServerResources) -> RouteTable<ServerReques
         if !configuration.protectMetrics { open.insert("/metrics") }
         router.add(middleware: BearerTokenMiddleware(token: token, protectReads: configuration.protectReads, openPaths: open))
     }
-    let routes = RouteTable(router: router, index: index)
-    DashboardController().addRoutes(to: routes)
-    HealthController(resources: resources).addRoutes(to: routes)
-    MetricsController(resources: resources).addRoutes(to: routes)
-    LeaksController(resources: resources).addRoutes(to: routes)
-    CompareController(resources: resources).addRoutes(to: routes)
-    EventsController(resources: resources).addRoutes(to: routes)
-    BaselineController(resources: resources).addRoutes(to: routes)
-    TrendController(resources: resources).addRoutes(to: routes)
-    ExportController(resources: resources).addRoutes(to: routes)
-    return routes
+    DashboardController().addRoutes(to: router)
+    HealthController(resources: resources).addRoutes(to: router)
+    MetricsController(resources: resources).addRoutes(to: router)
+    let api = router.group("/api/v1/memory")
+    LeaksController(resources: resources).addRoutes(to: api)
+    CompareController(resources: resources).addRoutes(to: api)
+    EventsController(resources: resources).addRoutes(to: api)
+    BaselineController(resources: resources).addRoutes(to: api)
+    TrendController(resources: resources).addRoutes(to: api)
+    ExportController(resources: resources).addRoutes(to: api)
+    // The 405 answers need every path's methods; the router lists them.
+    index.add(router.routes.map { (method: $0.method, path: $0.path.description) })
+    return router
 }

@@ -13,10 +13,10 @@ import LeakHistory
 struct BaselineController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.get("/api/v1/memory/baseline", use: show)
-        routes.post("/api/v1/memory/baseline", use: set)
-        routes.delete("/api/v1/memory/baseline", use: clear)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.get("baseline", use: show)
+        routes.post("baseline", use: set)
+        routes.delete("baseline", use: clear)
     }
 
     @Sendable func show(_ request: Request, context: Context) async throws -> BaselineResponse {

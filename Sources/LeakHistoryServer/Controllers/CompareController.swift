@@ -14,9 +14,9 @@ import LeakHistory
 struct CompareController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.get("/api/v1/memory/compare", use: compare)
-        routes.get("/api/v1/memory/versions", use: versions)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.get("compare", use: compare)
+        routes.get("versions", use: versions)
     }
 
     @Sendable func compare(_ request: Request, context: Context) async throws -> ComparisonResponse {

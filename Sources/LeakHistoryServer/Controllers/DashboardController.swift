@@ -23,10 +23,10 @@ struct DashboardController<Context: RequestContext> {
         ]
     }
 
-    func addRoutes(to routes: RouteTable<Context>) {
+    func addRoutes(to routes: some RouterMethods<Context>) {
         for file in Self.files {
             let response = Self.response(contentType: file.contentType, body: file.body)
-            routes.get(file.path) { _, _ in response }
+            routes.get(RouterPath(file.path)) { _, _ in response }
         }
     }
 

@@ -18,8 +18,8 @@ struct EventsController<Context: RequestContext> {
     /// How many bad lines a 400 lists; `error_count` gives the total.
     static var maxListedErrors: Int { 100 }
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.post("/api/v1/memory/events", use: post)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.post("events", use: post)
     }
 
     @Sendable func post(_ request: Request, context: Context) async throws -> StoredResponse {

@@ -17,8 +17,8 @@ import Logging
 struct ExportController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.get("/api/v1/memory/export.csv", use: export)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.get("export.csv", use: export)
     }
 
     @Sendable func export(_ request: Request, context: Context) async throws -> Response {

@@ -7,7 +7,7 @@ import LeakHistory
 struct HealthController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
+    func addRoutes(to routes: some RouterMethods<Context>) {
         routes.get("/health", use: health)
         routes.get("/openapi.yaml", use: openAPI)
     }

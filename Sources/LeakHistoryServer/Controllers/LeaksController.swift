@@ -9,11 +9,11 @@ import LeakHistory
 struct LeaksController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.get("/api/v1/memory/leaks", use: leaks)
-        routes.get("/api/v1/memory/overview", use: overview)
-        routes.get("/api/v1/memory/sources", use: sources)
-        routes.get("/api/v1/memory/runs", use: runs)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.get("leaks", use: leaks)
+        routes.get("overview", use: overview)
+        routes.get("sources", use: sources)
+        routes.get("runs", use: runs)
     }
 
     /// The default window: the detector's `time_window_secs` (10 minutes).

@@ -20,7 +20,7 @@ import LeakHistory
 struct MetricsController<Context: RequestContext> {
     let resources: ServerResources
 
-    func addRoutes(to routes: RouteTable<Context>) {
+    func addRoutes(to routes: some RouterMethods<Context>) {
         routes.get("/metrics", use: metrics)
     }
 

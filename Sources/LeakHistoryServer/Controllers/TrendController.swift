@@ -17,8 +17,8 @@ struct TrendController<Context: RequestContext> {
     /// The default window: the last day, or the source's newest run when that is shorter.
     static var defaultSpanMs: Int64 { 86_400_000 }
 
-    func addRoutes(to routes: RouteTable<Context>) {
-        routes.get("/api/v1/memory/trend", use: trend)
+    func addRoutes(to routes: some RouterMethods<Context>) {
+        routes.get("trend", use: trend)
     }
 
     @Sendable func trend(_ request: Request, context: Context) async throws -> TrendSeries {
