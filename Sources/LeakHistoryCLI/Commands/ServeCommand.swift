@@ -130,19 +130,19 @@ struct ServeCommand: AsyncParsableCommand {
                                 busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMs), logger: logger)
         }
         let urlHost = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
-        let app = try failing {
+        var app = try failing {
             try buildApplication(configuration, database: database, logger: logger, onServerRunning: { port in
                 // On stdout, unbuffered: scripts that start the server with --port 0 read the port from this line.
                 let line = "leak-history serve: listening on http://\(urlHost):\(port)/ (database \(configuration.databasePath))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
             })
         }
+        app.addServices(database)
         do {
             try await app.runService()
         } catch {
             await database.close()
             throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) stopped: \(PlainError.message(for: error, port: configuration.port))")
         }
-        await database.close()
     }
 }

@@ -9,20 +9,23 @@ import NIOCore
 ///
 /// ```swift
 /// let database = try HistoryDatabase(path: configuration.databasePath, logger: logger)
-/// let app = try buildApplication(configuration, database: database, logger: logger)
-/// try await app.runService()      // until SIGINT or SIGTERM
-/// await database.close()
+/// var app = try buildApplication(configuration, database: database, logger: logger)
+/// app.addServices(database)      // closed after the server stopped
+/// try await app.runService()     // until SIGINT or SIGTERM
 /// ```
 ///
-/// The caller owns the database: it outlives the application and is closed
-/// once `runService()` has returned, after the last request was answered.
+/// `HistoryDatabase` is a service: added to the application, it is closed on
+/// graceful shutdown after the HTTP server has answered its last request
+/// (a service group stops its services in reverse order). A caller that
+/// keeps the database for longer (tests running several applications on one
+/// file) leaves it out and closes it itself.
 public func buildApplication(
     _ configuration: ServerConfiguration,
     database: HistoryDatabase,
     logger: Logger,
     now: @escaping @Sendable () -> Date = { Date() },
     onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in }
-) throws -> some ApplicationProtocol {
+) throws -> Application<RouterResponder<ServerRequestContext>> {
     try configuration.validate()
     let resources = ServerResources(configuration: configuration, database: database, logger: logger, now: now)
     let router = buildRouter(resources)

@@ -68,8 +68,9 @@ public final class HistoryDatabase: Sendable {
     /// Runs `body` with the writer connection; writes run one at a time, in order of arrival.
     ///
     /// A write that fails for where the file lives (read-only, full disk,
-    /// locked for too long, gone) throws a 503 (507 for a full disk) that says
-    /// so, and, until a write succeeds again, `writeProblem` reports it.
+    /// locked for too long, gone) throws `HistoryDatabaseError.storage`, which
+    /// says so (the server answers 503, 507 for a full disk), and, until a
+    /// write succeeds again, `writeProblem` reports it.
     public func write<T: Sendable>(_ body: @escaping @Sendable (HistoryWriter) throws -> T) async throws -> T {
         do {
             let result = try await writer.run(body)
@@ -79,16 +80,8 @@ public final class HistoryDatabase: Sendable {
         } catch {
             guard let failure = StorageFailure(error, path: path) else { throw error }
             logger.warning("write failed", metadata: ["db.path": "\(path)", "error": "\(error)"])
-            switch failure.kind {
-            case .busy:
-                throw APIError(.serviceUnavailable, failure.message + "; retry shortly", headers: [.retryAfter: "1"])
-            case .diskFull:
-                lastWriteFailure.withLock { $0 = failure }
-                throw APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), failure.message + "; nothing of this request was stored")
-            case .readOnly, .unavailable:
-                lastWriteFailure.withLock { $0 = failure }
-                throw APIError(.serviceUnavailable, failure.message + "; nothing of this request was stored")
-            }
+            if failure.kind != .busy { lastWriteFailure.withLock { $0 = failure } }
+            throw HistoryDatabaseError.storage(failure)
         }
     }
 
@@ -110,6 +103,25 @@ public final class HistoryDatabase: Sendable {
         await writer.close()
         for reader in readers { await reader.close() }
         logger.info("closed history database", metadata: ["db.path": "\(path)"])
+    }
+}
+
+/// Why `HistoryDatabase` could not run a job, in words a client can act on.
+/// It says nothing of HTTP: the server maps it to a status
+/// (`JSONErrorMiddleware`), another embedder to whatever it answers with.
+public enum HistoryDatabaseError: Error, Sendable, Equatable, CustomStringConvertible {
+    /// Where the file lives keeps the write from happening: read-only, a full
+    /// disk, another writer holding it too long, the file gone.
+    case storage(StorageFailure)
+    /// `close()` was called; nothing more runs.
+    case closed
+
+    public var description: String {
+        switch self {
+        case .storage(let failure) where failure.kind == .busy: failure.message + "; retry shortly"
+        case .storage(let failure): failure.message + "; nothing of this request was stored"
+        case .closed: "the history database is closed (the server is shutting down)"
+        }
     }
 }
 
@@ -158,7 +170,7 @@ private final class ConnectionSlot<Connection>: @unchecked Sendable {
     }
 
     private func perform<T>(_ body: (Connection) throws -> T) throws -> T {
-        guard !closed else { throw APIError(.serviceUnavailable, "the server is shutting down") }
+        guard !closed else { throw HistoryDatabaseError.closed }
         let current = try connection ?? open()
         connection = current
         do {
@@ -167,7 +179,7 @@ private final class ConnectionSlot<Connection>: @unchecked Sendable {
             throw error
         } catch let error as ConfigurationError {
             throw error
-        } catch let error as APIError {
+        } catch let error as HistoryDatabaseError {
             throw error
         } catch {
             // A store error may leave the connection in a state no one can

@@ -35,20 +35,24 @@ public struct ServerResources: Sendable {
     }
 
     /// The source a request means: the one it names, else the server's
-    /// default source when the database holds it, else the only source.
-    /// With several and none named, the default (which a read then refuses
-    /// with a 404 listing the sources).
-    func resolveSource(_ requested: String?, reader: HistoryReader) throws -> String {
-        if let requested { return requested }
-        let known = try reader.sources()
-        if !known.contains(configuration.defaultSource), known.count == 1 { return known[0] }
-        return configuration.defaultSource
+    /// default source, or the only source when the default is not stored.
+    func chosenSource(_ requested: String?, known: [String]) -> (source: String, known: [String]) {
+        if let requested { return (requested, known) }
+        if !known.contains(configuration.defaultSource), known.count == 1 { return (known[0], known) }
+        return (configuration.defaultSource, known)
     }
 
-    /// Reads `source`'s name list and throws a 404 unless `source` is in it.
-    func requireSource(_ source: String, reader: HistoryReader) throws {
-        let known = try reader.sources()
+    /// `chosenSource` from one read of the source list, and a 404 naming the
+    /// known sources unless it is stored.
+    func existingSource(_ requested: String?, reader: HistoryReader) throws -> String {
+        let (source, known) = chosenSource(requested, known: try reader.sources())
         guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
+        return source
+    }
+
+    /// Reads the source list once and throws a 404 unless `source` is in it.
+    func requireSource(_ source: String, reader: HistoryReader) throws {
+        _ = try existingSource(source, reader: reader)
     }
 }
 

@@ -22,8 +22,7 @@ struct BaselineController<Context: RequestContext> {
     @Sendable func show(_ request: Request, context: Context) async throws -> BaselineResponse {
         let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         return try await resources.database.read { [resources] reader in
-            let source = try resources.resolveSource(requested, reader: reader)
-            try resources.requireSource(source, reader: reader)
+            let source = try resources.existingSource(requested, reader: reader)
             return BaselineResponse(source: source, baseline: try reader.baseline(source: source).map(BaselineResponse.Baseline.init))
         }
     }
@@ -37,7 +36,7 @@ struct BaselineController<Context: RequestContext> {
         let usageBytes = try BaselineRequest.usageBytes(from: Data(body.readableBytesView))
         let now = resources.nowMs()
         let (source, known) = try await resources.database.read { [resources] reader in
-            (try resources.resolveSource(requested, reader: reader), try reader.sources())
+            resources.chosenSource(requested, known: try reader.sources())
         }
         if usageBytes == nil && !known.contains(source) {
             var error = APIError.unknownSource(source, known: known)
@@ -57,7 +56,7 @@ struct BaselineController<Context: RequestContext> {
         let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         let now = resources.nowMs()
         let (source, known) = try await resources.database.read { [resources] reader in
-            (try resources.resolveSource(requested, reader: reader), try reader.sources())
+            resources.chosenSource(requested, known: try reader.sources())
         }
         guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
         let cleared = try await resources.database.write { writer in try writer.clearBaseline(source: source, tsMs: now) }

@@ -26,11 +26,11 @@ struct CompareController<Context: RequestContext> {
         let config = resources.configuration.detection
         let now = resources.nowMs()
         return ComparisonResponse(comparison: try await resources.database.read { [resources] reader in
-            var source = try resources.resolveSource(requested, reader: reader)
+            var requested = requested
             if requested == nil, case .runs(let base, _) = selection, let holder = try reader.source(holdingRun: base) {
-                source = holder
+                requested = holder
             }
-            try resources.requireSource(source, reader: reader)
+            let source = try resources.existingSource(requested, reader: reader)
             return try reader.compare(source: source, selection, config: config, nowMs: now)
         })
     }
@@ -40,8 +40,7 @@ struct CompareController<Context: RequestContext> {
         let config = resources.configuration.detection
         let now = resources.nowMs()
         return VersionHistoryResponse(history: try await resources.database.read { [resources] reader in
-            let source = try resources.resolveSource(requested, reader: reader)
-            try resources.requireSource(source, reader: reader)
+            let source = try resources.existingSource(requested, reader: reader)
             return try reader.versionHistory(source: source, config: config, nowMs: now)
         })
     }

@@ -40,12 +40,24 @@ struct EventsController<Context: RequestContext> {
         }
         let body = Data(try await request.body.collect(upTo: limit).readableBytesView)
         let now = resources.nowMs()
-        let metrics = resources.metrics
         let started = ContinuousClock.now
-        let outcome = try await resources.database.write { writer -> IngestOutcome in
-            let decoded = EventDecoder(defaultSource: source, nowMs: now).decodeAll(body)
-            guard decoded.errors.isEmpty else { return .refused(decoded.errors) }
-            guard !decoded.events.isEmpty else { return .empty }
+        // Decoded here, before the write: a bad or large body costs this
+        // request's task, never the one writer every request queues behind.
+        let decoded = EventDecoder(defaultSource: source, nowMs: now).decodeAll(body)
+        let outcome: IngestOutcome = if !decoded.errors.isEmpty {
+            .refused(decoded.errors)
+        } else if decoded.events.isEmpty {
+            .empty
+        } else {
+            try await store(decoded, nowMs: now)
+        }
+        return try answer(outcome, source: source, started: started, context: context, curlHint: curlHint)
+    }
+
+    /// Writes the decoded events, all or nothing; a line the writer refuses
+    /// (a component past the limit) refuses the whole body.
+    private func store(_ decoded: (events: [IngestEvent], errors: [InputError], lines: [Int]), nowMs now: Int64) async throws -> IngestOutcome {
+        try await resources.database.write { writer -> IngestOutcome in
             do {
                 let result = try writer.ingest(decoded.events, atomic: true, lines: decoded.lines)
                 // The server is a long-running writer: it applies the file's retention
@@ -57,6 +69,11 @@ struct EventsController<Context: RequestContext> {
                 return .refused([error])
             }
         }
+    }
+
+    private func answer(_ outcome: IngestOutcome, source: String, started: ContinuousClock.Instant, context: Context,
+                        curlHint: String) throws -> StoredResponse {
+        let metrics = resources.metrics
         switch outcome {
         case .stored(let count, let alreadyStored):
             let elapsed = started.duration(to: .now)

@@ -30,8 +30,7 @@ struct LeaksController<Context: RequestContext> {
         let requested = try query.optionalSource()
         let span = defaultSpanMs
         return try await resources.database.read { [resources] reader in
-            let source = try resources.resolveSource(requested, reader: reader)
-            try resources.requireSource(source, reader: reader)
+            let source = try resources.existingSource(requested, reader: reader)
             return try reader.report(source: source, window: window, defaultSpanMs: span, config: config, nowMs: now, cliHints: false)
         }
     }

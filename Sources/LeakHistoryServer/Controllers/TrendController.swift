@@ -31,8 +31,7 @@ struct TrendController<Context: RequestContext> {
         if let component { try InputRules.validateName(component, field: "component") }
         let config = resources.configuration.detection
         return try await resources.database.read { [resources] reader in
-            let source = try resources.resolveSource(requested, reader: reader)
-            try resources.requireSource(source, reader: reader)
+            let source = try resources.existingSource(requested, reader: reader)
             if let component, !(try reader.components(source: source).contains { $0.name == component }) {
                 throw APIError(.notFound, "component: source '\(source)' has no component '\(component)'")
             }

@@ -32,6 +32,15 @@ struct JSONErrorMiddleware<Context: RequestContext>: RouterMiddleware {
             return error
         case let error as InputError:
             return .badRequest(error)
+        case let error as HistoryDatabaseError:
+            switch error {
+            case .storage(let failure) where failure.kind == .busy:
+                return APIError(.serviceUnavailable, error.description, headers: [.retryAfter: "1"])
+            case .storage(let failure) where failure.kind == .diskFull:
+                return APIError(.init(code: 507, reasonPhrase: "Insufficient Storage"), error.description)
+            case .storage, .closed:
+                return APIError(.serviceUnavailable, error.description)
+            }
         case let error as ConfigurationError:
             return APIError(.badRequest, error.description)
         case let error as HTTPError:
