@@ -194,7 +194,7 @@ enum PlainSampleTable {
                 for sample in try reader.componentSamples(source: source, component: component.name) {
                     sqlite3_bind_text(statement, 1, source, -1, SQLITE_TRANSIENT)
                     sqlite3_bind_text(statement, 2, component.name, -1, SQLITE_TRANSIENT)
-                    sqlite3_bind_text(statement, 3, component.kind == .gauge ? "gauge" : "counted", -1, SQLITE_TRANSIENT)
+                    sqlite3_bind_text(statement, 3, component.kind.name, -1, SQLITE_TRANSIENT)
                     sqlite3_bind_int64(statement, 4, sample.runID)
                     sqlite3_bind_int64(statement, 5, sample.tsMs)
                     sqlite3_bind_int64(statement, 6, sample.allocatedBytes)

@@ -95,22 +95,10 @@ struct CSVBuffer {
         return copy.bytes
     }
 
-    /// A snapshot row: the source's CSV bytes, run, ts_ms, its UTC time, usage.
-    mutating func row(_ source: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) throws {
-        self.bytes.append(contentsOf: source)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(run)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(ts)
-        self.bytes.append(UInt8(ascii: ","))
-        appendTimestamp(ts)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(bytes)
-        try endRow()
-    }
-
-    /// A component row: source, component and kind as CSV bytes, then run, ts_ms, its UTC time, bytes and the counts.
-    mutating func row(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64, _ allocations: Int64?, _ deallocations: Int64?) throws {
+    /// The columns both kinds of row begin with: the prefix (CSV bytes of
+    /// the source, and for a component its name and kind), run, ts_ms, its
+    /// UTC time and the bytes.
+    private mutating func appendSample(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) {
         self.bytes.append(contentsOf: prefix)
         self.bytes.append(UInt8(ascii: ","))
         appendInteger(run)
@@ -120,6 +108,17 @@ struct CSVBuffer {
         appendTimestamp(ts)
         self.bytes.append(UInt8(ascii: ","))
         appendInteger(bytes)
+    }
+
+    /// A snapshot row: the source's CSV bytes, run, ts_ms, its UTC time, usage.
+    mutating func row(_ source: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) throws {
+        appendSample(source, run, ts, bytes)
+        try endRow()
+    }
+
+    /// A component row: source, component and kind as CSV bytes, then run, ts_ms, its UTC time, bytes and the counts.
+    mutating func row(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64, _ allocations: Int64?, _ deallocations: Int64?) throws {
+        appendSample(prefix, run, ts, bytes)
         self.bytes.append(UInt8(ascii: ","))
         if let allocations { appendInteger(allocations) }
         self.bytes.append(UInt8(ascii: ","))

@@ -1,60 +1,49 @@
 import LeakHistoryAnalysis
 import Foundation
 
-/// One run of a source with what it recorded.
+/// One run of a source with what it recorded: the stored run (its id,
+/// times, pid, command, version and labels, encoded by `StoredRun` itself)
+/// and the counts and span of its samples.
 public struct RunSummary: Sendable, Equatable, Codable {
-    public var id: Int64
-    public var startedMs: Int64
-    /// `nil` while running, or when the process ended without closing its recorder.
-    public var endedMs: Int64?
-    public var pid: Int64?
-    public var command: String?
-    /// The version the run ran, and its labels.
-    public var deployment: RunDeployment
-    public var version: String? { deployment.version }
+    public var run: StoredRun
     public var snapshots: Int
     public var componentSamples: Int
     public var firstSampleMs: Int64?
     public var lastSampleMs: Int64?
 
+    public var id: Int64 { run.id }
+    public var startedMs: Int64 { run.startedMs }
+    /// `nil` while running, or when the process ended without closing its recorder.
+    public var endedMs: Int64? { run.endedMs }
+    public var pid: Int64? { run.pid }
+    public var command: String? { run.command }
+    /// The version the run ran, and its labels.
+    public var deployment: RunDeployment { run.deployment }
+    public var version: String? { run.version }
     public var running: Bool { endedMs == nil }
     public var samples: Int { snapshots + componentSamples }
 
     enum CodingKeys: String, CodingKey {
-        case id
-        case startedMs = "started_ms"
-        case endedMs = "ended_ms"
-        case pid, command, snapshots, running, samples, version, labels
+        case snapshots, running, samples
         case componentSamples = "component_samples"
         case firstSampleMs = "first_sample_ms"
         case lastSampleMs = "last_sample_ms"
     }
 
     public init(from decoder: any Decoder) throws {
+        run = try StoredRun(from: decoder)
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        id = try c.decode(Int64.self, forKey: .id)
-        startedMs = try c.decode(Int64.self, forKey: .startedMs)
-        endedMs = try c.decodeIfPresent(Int64.self, forKey: .endedMs)
-        pid = try c.decodeIfPresent(Int64.self, forKey: .pid)
-        command = try c.decodeIfPresent(String.self, forKey: .command)
-        deployment = RunDeployment(unchecked: try c.decodeIfPresent(String.self, forKey: .version),
-                                   labels: try c.decodeIfPresent([String: String].self, forKey: .labels) ?? [:])
         snapshots = try c.decode(Int.self, forKey: .snapshots)
         componentSamples = try c.decode(Int.self, forKey: .componentSamples)
         firstSampleMs = try c.decodeIfPresent(Int64.self, forKey: .firstSampleMs)
         lastSampleMs = try c.decodeIfPresent(Int64.self, forKey: .lastSampleMs)
     }
 
+    /// The run's own keys, then its counts, in one object. Absent values stay
+    /// as null so every run has the same keys.
     public func encode(to encoder: any Encoder) throws {
+        try run.encode(to: encoder)
         var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(startedMs, forKey: .startedMs)
-        // Absent values stay as null so every run has the same keys.
-        try c.encode(endedMs, forKey: .endedMs)
-        try c.encode(pid, forKey: .pid)
-        try c.encode(command, forKey: .command)
-        try c.encode(deployment.version, forKey: .version)
-        try c.encode(deployment.labels, forKey: .labels)
         try c.encode(running, forKey: .running)
         try c.encode(samples, forKey: .samples)
         try c.encode(snapshots, forKey: .snapshots)
@@ -64,12 +53,7 @@ public struct RunSummary: Sendable, Equatable, Codable {
     }
 
     init(_ run: StoredRun, stats: (snapshots: Int, componentSamples: Int, firstMs: Int64, lastMs: Int64)?) {
-        id = run.id
-        startedMs = run.startedMs
-        endedMs = run.endedMs
-        pid = run.pid
-        command = run.command
-        deployment = run.deployment
+        self.run = run
         snapshots = stats?.snapshots ?? 0
         componentSamples = stats?.componentSamples ?? 0
         firstSampleMs = stats?.firstMs
@@ -291,7 +275,7 @@ public struct SourceListing: Sendable, Encodable {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(summary.name, forKey: .name)
         try c.encode(summary.runs.count, forKey: .runs)
-        try c.encode(components.map { Component(name: $0.name, kind: $0.kind == .counted ? "counted" : "gauge") }, forKey: .components)
+        try c.encode(components.map { Component(name: $0.name, kind: $0.kind.name) }, forKey: .components)
         try c.encodeIfPresent(summary.runs.last?.startedMs, forKey: .latestRunStartedMs)
         try c.encode(summary.runs.last?.running ?? false, forKey: .running)
         try c.encode(summary.samples, forKey: .samples)

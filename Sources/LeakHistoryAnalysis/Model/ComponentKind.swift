@@ -4,6 +4,14 @@ public enum ComponentKind: Int, Sendable, Codable {
     case counted = 0
     /// Held bytes are sampled (a process watcher); there are no counts.
     case gauge = 1
+
+    /// The kind's name in JSON, CSV and labels: `counted` or `gauge`.
+    public var name: String {
+        switch self {
+        case .counted: "counted"
+        case .gauge: "gauge"
+        }
+    }
 }
 
 /// A component's figures at one moment.

@@ -91,12 +91,10 @@ public struct PooledFigures: Sendable, Equatable, Encodable {
         try c.encode(status, forKey: .status)
         try c.encode(judgedRuns, forKey: .judgedRuns)
         try c.encode(leakingRuns, forKey: .leakingRuns)
-        try c.encode(rateBytesPerHour, forKey: .rateBytesPerHour)
-        try c.encode(AnalysisText.rate(bytesPerHour: rateBytesPerHour), forKey: .rateText)
+        try c.encodeRate(rateBytesPerHour, forKey: .rateBytesPerHour, textKey: .rateText)
         try c.encode(spreadBytesPerHour, forKey: .spreadBytesPerHour)
         try c.encode(timeToLimitSecs, forKey: .timeToLimitSecs)
-        try c.encode(Array(components.prefix(Self.listedComponents)), forKey: .components)
-        try c.encode(max(0, components.count - Self.listedComponents), forKey: .otherComponents)
+        try c.encodeListed(components, limit: Self.listedComponents, forKey: .components, othersKey: .otherComponents)
     }
 }
 
@@ -138,12 +136,11 @@ public struct PooledComponent: Sendable, Equatable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
-        try c.encode(kind == .counted ? "counted" : "gauge", forKey: .kind)
+        try c.encode(kind.name, forKey: .kind)
         try c.encode(runs, forKey: .runs)
         try c.encode(leakingRuns, forKey: .leakingRuns)
         try c.encode(isLeaking, forKey: .isLeaking)
-        try c.encode(rateBytesPerHour, forKey: .rateBytesPerHour)
-        try c.encode(AnalysisText.rate(bytesPerHour: rateBytesPerHour), forKey: .rateText)
+        try c.encodeRate(rateBytesPerHour, forKey: .rateBytesPerHour, textKey: .rateText)
         try c.encode(spreadBytesPerHour, forKey: .spreadBytesPerHour)
         try c.encode(heldBytes, forKey: .heldBytes)
     }

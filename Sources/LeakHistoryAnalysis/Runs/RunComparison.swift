@@ -189,8 +189,7 @@ public struct RunComparison: Sendable, Equatable, Encodable {
         try c.encode(rateChangeBytesPerHour, forKey: .rateChangeBytesPerHour)
         try c.encode(thresholdBytesPerHour, forKey: .thresholdBytesPerHour)
         try c.encode(floorBytesPerHour, forKey: .floorBytesPerHour)
-        try c.encode(Array(components.prefix(PooledFigures.listedComponents)), forKey: .components)
-        try c.encode(max(0, components.count - PooledFigures.listedComponents), forKey: .otherComponents)
+        try c.encodeListed(components, limit: PooledFigures.listedComponents, forKey: .components, othersKey: .otherComponents)
     }
 }
 

@@ -75,15 +75,13 @@ public struct RunFigures: Sendable, Equatable, Encodable {
         try c.encode(deployment.labels, forKey: .labels)
         try c.encode(sampleCount, forKey: .sampleCount)
         try c.encode(status, forKey: .status)
-        try c.encode(rateBytesPerHour, forKey: .rateBytesPerHour)
-        try c.encode(AnalysisText.rate(bytesPerHour: rateBytesPerHour), forKey: .rateText)
+        try c.encodeRate(rateBytesPerHour, forKey: .rateBytesPerHour, textKey: .rateText)
         try c.encode(rateErrorBytesPerHour, forKey: .rateErrorBytesPerHour)
         try c.encode(growingSinceMs, forKey: .growingSinceMs)
         try c.encode(timeToLimitSecs, forKey: .timeToLimitSecs)
         try c.encode(usageBytes, forKey: .usageBytes)
         try c.encode(explanation, forKey: .explanation)
-        try c.encode(Array(components.prefix(PooledFigures.listedComponents)), forKey: .components)
-        try c.encode(max(0, components.count - PooledFigures.listedComponents), forKey: .otherComponents)
+        try c.encodeListed(components, limit: PooledFigures.listedComponents, forKey: .components, othersKey: .otherComponents)
     }
 }
 
@@ -120,10 +118,9 @@ public struct ComponentRate: Sendable, Equatable, Encodable {
     public func encode(to encoder: any Encoder) throws {
         var c = encoder.container(keyedBy: CodingKeys.self)
         try c.encode(name, forKey: .name)
-        try c.encode(kind == .counted ? "counted" : "gauge", forKey: .kind)
+        try c.encode(kind.name, forKey: .kind)
         try c.encode(heldBytes, forKey: .heldBytes)
-        try c.encode(rateBytesPerHour, forKey: .rateBytesPerHour)
-        try c.encode(AnalysisText.rate(bytesPerHour: rateBytesPerHour), forKey: .rateText)
+        try c.encodeRate(rateBytesPerHour, forKey: .rateBytesPerHour, textKey: .rateText)
         try c.encode(rateErrorBytesPerHour, forKey: .rateErrorBytesPerHour)
         try c.encode(isLeaking, forKey: .isLeaking)
     }

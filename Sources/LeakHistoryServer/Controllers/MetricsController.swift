@@ -147,7 +147,7 @@ struct MetricsController<Context: RequestContext> {
             }
             for component in source.components {
                 out.gauge("leak_history_component_bytes", help: "",
-                          labels: ["source": name, "component": component.name, "kind": component.kind == .counted ? "counted" : "gauge"],
+                          labels: ["source": name, "component": component.name, "kind": component.kind.name],
                           value: Double(component.bytes))
             }
             out.gauge("leak_history_other_components", help: "", labels: ["source": name], value: Double(source.otherComponents))
