@@ -86,7 +86,7 @@ import Testing
             (["watch", "--db", db, "--memory-limit-mb", "9223372036854775807", "--", "true"], "--memory-limit-mb must be a positive number"),
             (["watch", "--db", db, "--memory-limit-mb", "0", "--", "true"], "--memory-limit-mb must be a positive number"),
             (["watch", "--db", db, "--growth-threshold=-1", "--", "true"], "growth_threshold"),
-            (["watch", "--db", db, "--warmup", "soon", "--", "true"], "not a duration"),
+            (["watch", "--db", db, "--warmup", "soon", "--", "true"], "The value 'soon' is invalid for '--warmup <duration>'"),
             (["watch", "--db", db, "--pss-rss-change", "nan", "--", "true"], "--pss-rss-change"),
             (["watch", "--db", db, "--grace", "2h", "--", "true"], "--grace"),
             (["watch", "--db", db, "--no-children", "--cgroup", "/sys/fs/cgroup", "--", "true"], "--no-children"),

@@ -7,16 +7,16 @@ struct BaselineCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "baseline",
         abstract: "Set, show or clear a source's stored baseline.",
-        subcommands: [Set.self, Show.self, Clear.self]
+        subcommands: [SetBaseline.self, ShowBaseline.self, ClearBaseline.self]
     )
 
-    struct Set: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Set the baseline now, to a given usage or to the source's newest sample.")
+    // Not `Set`: that would shadow Swift.Set inside the command.
+    struct SetBaseline: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "set", abstract: "Set the baseline now, to a given usage or to the source's newest sample.")
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source (default: the only one).")
-        var source: String?
+        @OptionGroup var source: SourceOptions
 
         @Option(help: ArgumentHelp("Baseline usage in MiB (default: the source's newest stored usage).", valueName: "mb"))
         var usageMb: Int64?
@@ -39,13 +39,12 @@ struct BaselineCommand: ParsableCommand {
         }
     }
 
-    struct Show: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Show the baseline in force.")
+    struct ShowBaseline: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "show", abstract: "Show the baseline in force.")
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source (default: the only one).")
-        var source: String?
+        @OptionGroup var source: SourceOptions
 
         @Flag(help: "Print JSON.")
         var json = false
@@ -72,13 +71,12 @@ struct BaselineCommand: ParsableCommand {
         }
     }
 
-    struct Clear: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Clear the baseline; reports then measure from the oldest sample of their window.")
+    struct ClearBaseline: ParsableCommand {
+        static let configuration = CommandConfiguration(commandName: "clear", abstract: "Clear the baseline; reports then measure from the oldest sample of their window.")
 
         @OptionGroup var database: DatabaseOptions
 
-        @Option(help: "The source (default: the only one).")
-        var source: String?
+        @OptionGroup var source: SourceOptions
 
         func run() throws {
             let (source, cleared) = try failing { () throws -> (String, Bool) in
@@ -92,14 +90,9 @@ struct BaselineCommand: ParsableCommand {
     }
 }
 
-/// `name` when the database holds it, the only source when `name` is nil;
-/// else an error naming what the database holds. Nothing is created.
-func existingSource(_ name: String?, database: DatabaseOptions) throws -> String {
+/// The source `options` mean, read from a connection of its own.
+func existingSource(_ options: SourceOptions, database: DatabaseOptions) throws -> String {
     let reader = try HistoryReader(path: database.path)
     defer { try? reader.close() }
-    if let name {
-        _ = try reader.sourceSummary(name)
-        return name
-    }
-    return try TrendCommand.onlySource(reader)
+    return try options.resolved(in: reader)
 }

@@ -82,7 +82,7 @@ struct CompareCommand: ParsableCommand {
         let comparison = try failing { () throws -> RunComparison in
             let reader = try HistoryReader(path: database.path)
             defer { try? reader.close() }
-            let names = try sources.isEmpty ? [runs.first.flatMap { try reader.source(holdingRun: $0) } ?? TrendCommand.onlySource(reader)] : sources
+            let names = try sources.isEmpty ? [runs.first.flatMap { try reader.source(holdingRun: $0) } ?? SourceOptions.onlySource(reader)] : sources
             return try reader.compare(sources: names, selection, config: try detection.config(),
                                       rule: RegressionRule(floorBytesPerHour: floorMbPerHour * Double(ByteSize.bytesPerMB)), nowMs: now)
         }

@@ -26,7 +26,7 @@ struct FleetCommand: AsyncParsableCommand {
     var limitQuery: String?
 
     @Option(help: ArgumentHelp("Ignore this long after each run starts (e.g. 5m).", valueName: "duration"))
-    var warmup: String?
+    var warmup: DurationOption?
 
     @Flag(help: "Print JSON instead of a table.")
     var json = false
@@ -43,7 +43,7 @@ struct FleetCommand: AsyncParsableCommand {
 
     func run() async throws {
         var config = LeakDetectionConfig()
-        if let warmup { config.warmupSecs = UInt64(try failing { try DurationText.milliseconds(warmup, field: "warmup") } / 1000) }
+        if let warmup { config.warmupSecs = warmup.wholeSeconds }
         config.memoryLimitBytes = memoryLimitBytes
         let now = nowMs()
         let (read, limits) = try await withPrometheus(source) { client in

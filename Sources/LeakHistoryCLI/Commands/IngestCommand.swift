@@ -38,7 +38,7 @@ struct IngestCommand: ParsableCommand {
     var maxComponents = HistoryWriter.defaultMaxComponentsPerSource
 
     @Option(help: ArgumentHelp("How long each batch waits, in all, for other writers of the file (e.g. 30s, 5m).", valueName: "duration"))
-    var busyTimeout = "60s"
+    var busyTimeout: DurationOption = "60s"
 
     func validate() throws {
         guard (1...1_000_000).contains(batch) else { throw ValidationError("--batch must be between 1 and 1,000,000.") }
@@ -47,7 +47,7 @@ struct IngestCommand: ParsableCommand {
     }
 
     private func busyTimeoutMilliseconds() throws -> Int32 {
-        let ms = try DurationText.milliseconds(busyTimeout, field: "busy-timeout")
+        let ms = busyTimeout.milliseconds
         guard ms <= 3_600_000 else { throw ValidationError("--busy-timeout must be at most 1h.") }
         return Int32(ms)
     }

@@ -13,13 +13,13 @@ struct PruneCommand: ParsableCommand {
     @OptionGroup var database: DatabaseOptions
 
     @Option(help: ArgumentHelp("Keep raw samples this long (e.g. 2d).", valueName: "duration"))
-    var raw: String?
+    var raw: DurationOption?
 
     @Option(help: ArgumentHelp("Keep minute rollups this long (e.g. 90d).", valueName: "duration"))
-    var minute: String?
+    var minute: DurationOption?
 
     @Option(help: ArgumentHelp("Keep hour rollups this long (e.g. 5y).", valueName: "duration"))
-    var hour: String?
+    var hour: DurationOption?
 
     @Flag(help: "Print JSON.")
     var json = false
@@ -29,9 +29,9 @@ struct PruneCommand: ParsableCommand {
             let writer = try HistoryWriter(path: database.path, create: false)
             defer { try? writer.close() }
             var policy = try writer.retentionPolicy()
-            if let raw { policy.rawMs = try DurationText.milliseconds(raw, field: "raw") }
-            if let minute { policy.minuteMs = try DurationText.milliseconds(minute, field: "minute") }
-            if let hour { policy.hourMs = try DurationText.milliseconds(hour, field: "hour") }
+            if let raw { policy.rawMs = raw.milliseconds }
+            if let minute { policy.minuteMs = minute.milliseconds }
+            if let hour { policy.hourMs = hour.milliseconds }
             if raw != nil || minute != nil || hour != nil { try writer.setRetentionPolicy(policy) }
             return (try writer.prune(nowMs: nowMs()), policy)
         }

@@ -18,17 +18,17 @@ struct RulesCommand: ParsableCommand {
     @Option(help: ArgumentHelp("Matchers added to every selector, e.g. 'job=\"leak-history\"'.", valueName: "matchers"))
     var matchers = ""
 
-    @Option(name: .customLong("for"), help: ArgumentHelp("How long a leak verdict must hold before the alert fires.", valueName: "duration"))
+    @Option(name: .customLong("for"), help: ArgumentHelp("How long a leak verdict must hold before the alert fires (e.g. 30s, 10m, 1h).", valueName: "duration"))
     var leakFor = "15m"
 
-    @Option(help: ArgumentHelp("Alert when the memory limit is nearer than this.", valueName: "duration"))
-    var timeToLimit = "1h"
+    @Option(help: ArgumentHelp("Alert when the memory limit is nearer than this (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var timeToLimit: DurationOption = "1h"
 
     func run() throws {
         var rules = AlertRules()
         rules.matchers = matchers
         rules.leakFor = leakFor
-        rules.timeToLimitSecs = Int(try failing { try DurationText.milliseconds(timeToLimit, field: "time-to-limit") } / 1000)
+        rules.timeToLimitSecs = Int(timeToLimit.wholeSeconds)
         do {
             try rules.validate()
         } catch let error as PrometheusError {

@@ -44,8 +44,8 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "The source of requests and event lines that name none.")
     var source = "default"
 
-    @Option(help: ArgumentHelp("The window /metrics computes each source's figures over.", valueName: "duration"))
-    var metricsWindow = "10m"
+    @Option(help: ArgumentHelp("The window /metrics computes each source's figures over (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var metricsWindow: DurationOption = "10m"
 
     @Option(help: ArgumentHelp("Largest request body accepted, in MiB.", valueName: "mb"))
     var maxBodyMb = 8
@@ -56,14 +56,14 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: ArgumentHelp("Components per source /metrics lists one by one (the largest); the rest are summed.", valueName: "n"))
     var metricsTopComponents = 50
 
-    @Option(help: ArgumentHelp("How long a request's write waits for other writers of the file before it answers 503.", valueName: "duration"))
-    var busyTimeout = "15s"
+    @Option(help: ArgumentHelp("How long a request's write waits for other writers of the file before it answers 503 (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var busyTimeout: DurationOption = "15s"
 
-    @Option(help: ArgumentHelp("Close a connection that has not sent a whole request head this long after it opened or after the last response (also the keep-alive idle limit).", valueName: "duration"))
-    var headerTimeout = "10s"
+    @Option(help: ArgumentHelp("Close a connection that has not sent a whole request head this long after it opened or after the last response (also the keep-alive idle limit) (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var headerTimeout: DurationOption = "10s"
 
-    @Option(help: ArgumentHelp("Close a connection whose request body has not ended this long after its head.", valueName: "duration"))
-    var bodyTimeout = "60s"
+    @Option(help: ArgumentHelp("Close a connection whose request body has not ended this long after its head (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var bodyTimeout: DurationOption = "60s"
 
     @Option(help: ArgumentHelp("Connections served at once; more wait to be accepted.", valueName: "n"))
     var maxConnections = 512
@@ -106,13 +106,13 @@ struct ServeCommand: AsyncParsableCommand {
         configuration.allowUnauthenticated = allowUnauthenticated
         configuration.defaultSource = source
         configuration.detection = try detection.config()
-        configuration.metricsWindowMs = try DurationText.milliseconds(metricsWindow, field: "metrics_window")
+        configuration.metricsWindowMs = metricsWindow.milliseconds
         configuration.maxBodyBytes = maxBodyMb << 20
         configuration.maxComponentsPerSource = maxComponents
         configuration.metricsTopComponents = metricsTopComponents
-        configuration.busyTimeoutMs = try DurationText.milliseconds(busyTimeout, field: "busy_timeout")
-        configuration.headerTimeoutMs = try DurationText.milliseconds(headerTimeout, field: "header_timeout")
-        configuration.bodyTimeoutMs = try DurationText.milliseconds(bodyTimeout, field: "body_timeout")
+        configuration.busyTimeoutMs = busyTimeout.milliseconds
+        configuration.headerTimeoutMs = headerTimeout.milliseconds
+        configuration.bodyTimeoutMs = bodyTimeout.milliseconds
         configuration.maxConnections = maxConnections
         configuration.protectReads = protectReads
         configuration.protectHealth = protectHealth

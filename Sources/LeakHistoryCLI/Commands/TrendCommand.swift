@@ -16,11 +16,10 @@ struct TrendCommand: ParsableCommand {
     @OptionGroup var window: WindowOptions
     @OptionGroup var detection: DetectionOptions
 
-    @Option(help: "The source to show (default: the only one).")
-    var source: String?
+    @OptionGroup var source: SourceOptions
 
     @Option(help: ArgumentHelp("Bucket size: 10s, 1m, 1h, 1d … (default: about 30 buckets over the window).", valueName: "duration"))
-    var bucket: String?
+    var bucket: DurationOption?
 
     @Option(help: "Show this component instead of total usage.")
     var component: String?
@@ -40,10 +39,10 @@ struct TrendCommand: ParsableCommand {
         let (series, hint) = try failing { () throws -> (TrendSeries, NoDataHint?) in
             let reader = try HistoryReader(path: database.path)
             defer { try? reader.close() }
-            let source = try self.source ?? Self.onlySource(reader)
+            let source = try self.source.resolved(in: reader)
             let window = try self.window.requested(nowMs: now)
                 ?? reader.sourceSummary(source).defaultWindow(spanMs: Self.defaultSpanMs, nowMs: now)
-            let bucketMs = try bucket.map { try DurationText.milliseconds($0, field: "bucket") }
+            let bucketMs = bucket?.milliseconds
                 ?? TrendBuckets.automaticMs(spanMs: window.spanMs, target: 30)
             let series = try reader.trend(source: source, component: component, window: window, bucketMs: bucketMs,
                                           config: try detection.config(), nowMs: now)
@@ -59,17 +58,6 @@ struct TrendCommand: ParsableCommand {
         } else {
             print(render(series, hint: hint), terminator: "")
         }
-    }
-
-    /// The source of a database that holds exactly one; else an error naming them.
-    static func onlySource(_ reader: HistoryReader) throws -> String {
-        let names = try reader.sources()
-        guard names.count == 1 else {
-            throw InputError(field: "source", message: names.isEmpty
-                ? "'\(reader.path)' holds no sources yet"
-                : "'\(reader.path)' holds \(names.count) sources; pick one with --source (\(names.joined(separator: ", ")))")
-        }
-        return names[0]
     }
 
     /// Runs of empty buckets longer than this print as one line.

@@ -14,7 +14,7 @@ struct PrometheusOptions: ParsableArguments {
     @OptionGroup var window: WindowOptions
 
     @Option(help: ArgumentHelp("Resolution of the range query (e.g. 15s, 30s, 1m).", valueName: "duration"))
-    var step = "30s"
+    var step: DurationOption = "30s"
 
     @Option(help: ArgumentHelp("Labels that name each series, comma-separated; series sharing them are one member, its label sets successive runs.", valueName: "labels"))
     var by: String?
@@ -28,8 +28,8 @@ struct PrometheusOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Basic auth as user:password (default: $LEAK_HISTORY_PROMETHEUS_BASIC_AUTH).", valueName: "user:password"))
     var basicAuth: String?
 
-    @Option(help: ArgumentHelp("Time one request may take.", valueName: "duration"))
-    var timeout = "60s"
+    @Option(help: ArgumentHelp("Time one request may take (e.g. 30s, 10m, 1h).", valueName: "duration"))
+    var timeout: DurationOption = "60s"
 
     @Option(help: ArgumentHelp("Attempts per request; connection failures, 5xx and 429 are retried.", valueName: "n"))
     var attempts = 3
@@ -57,7 +57,7 @@ struct PrometheusOptions: ParsableArguments {
             }
             server.credentials = .basic(user: String(basic[..<colon]), password: String(basic[basic.index(after: colon)...]))
         }
-        server.timeoutSecs = Double(try DurationText.milliseconds(timeout, field: "timeout")) / 1000
+        server.timeoutSecs = timeout.seconds
         server.attempts = attempts
         server.concurrency = concurrency
         return server
@@ -76,7 +76,7 @@ struct PrometheusOptions: ParsableArguments {
     /// The window (default: the last 24 hours) and step, checked.
     func range(nowMs: Int64) throws -> (window: TimeWindow, stepMs: Int64) {
         let window = try self.window.window(defaultSpanMs: 86_400_000, nowMs: nowMs)
-        let stepMs = try DurationText.milliseconds(step, field: "step")
+        let stepMs = step.milliseconds
         guard stepMs >= 1000 else { throw InputError(field: "step", message: "'\(step)' is under the 1 s Prometheus works in") }
         guard window.spanMs / stepMs <= 10_000_000 else {
             throw InputError(field: "step", message: "\(window.spanMs / stepMs) steps in the window; use a longer --step")

@@ -5,7 +5,7 @@ import LeakHistory
 /// `--since D | --from T --to T`, shared by the commands that read a window.
 struct WindowOptions: ParsableArguments {
     @Option(help: ArgumentHelp("How far back from now: 90s, 10m, 6h, 30d …", valueName: "duration"))
-    var since: String?
+    var since: DurationOption?
 
     @Option(help: ArgumentHelp("Window start: 2026-11-24T10:00:00Z, an offset (+01:00), local time without one (2026-11-24 10:00), or Unix ms.", valueName: "time"))
     var from: String?
@@ -21,7 +21,7 @@ struct WindowOptions: ParsableArguments {
 
     /// The window asked for, or the last `defaultSpanMs` before now.
     func window(defaultSpanMs: Int64, nowMs: Int64) throws -> TimeWindow {
-        try TimeWindow.resolve(since: since, from: from, to: to, defaultSpanMs: defaultSpanMs, nowMs: nowMs)
+        try TimeWindow.resolve(since: since?.text, from: from, to: to, defaultSpanMs: defaultSpanMs, nowMs: nowMs)
     }
 
     /// The window asked for, `nil` when none was (the command then takes its source's default window).
@@ -37,7 +37,7 @@ struct DetectionOptions: ParsableArguments {
     var growthThreshold: Double = 5.0
 
     @Option(help: ArgumentHelp("Ignore this long after each run starts (e.g. 30s, 5m).", valueName: "duration"))
-    var warmup: String?
+    var warmup: DurationOption?
 
     @Option(help: ArgumentHelp("A memory limit in MiB; reports say when usage reaches it.", valueName: "mb"))
     var memoryLimitMb: Int64?
@@ -47,7 +47,7 @@ struct DetectionOptions: ParsableArguments {
 
     func config() throws -> LeakDetectionConfig {
         var config = LeakDetectionConfig(growthThreshold: growthThreshold)
-        if let warmup { config.warmupSecs = UInt64(try DurationText.milliseconds(warmup, field: "warmup") / 1000) }
+        if let warmup { config.warmupSecs = warmup.wholeSeconds }
         if let memoryLimitMb {
             let (bytes, overflow) = memoryLimitMb.multipliedReportingOverflow(by: ByteSize.bytesPerMB)
             guard !overflow, memoryLimitMb > 0 else {
