@@ -126,12 +126,16 @@ let package = Package(
             dependencies: [
                 "LeakHistory", "SQLiteStore", "TestSupport",
                 .product(name: "SwiftCSV", package: "SwiftCSV"),
+                // A few tests ask the built `leak-history` the same question
+                // as the library, on the same file.
+                "LeakHistoryCLI",
             ],
             exclude: ["Fixtures"]
         ),
         .testTarget(
             name: "LeakHistoryWatchTests",
-            dependencies: ["LeakHistoryWatch", "TestSupport"]
+            // The process-tree tests also run `leak-history watch` on a real tree.
+            dependencies: ["LeakHistoryWatch", "TestSupport", "LeakHistoryCLI"]
         ),
         .testTarget(
             name: "LeakHistoryPrometheusTests",
@@ -144,6 +148,8 @@ let package = Package(
                 "LeakHistory",
                 "SQLiteStore",
                 "TestSupport",
+                // Crash and concurrency tests start `leak-history serve` and `ingest`.
+                "LeakHistoryCLI",
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
                 .product(name: "Yams", package: "Yams"),
             ]

@@ -1,3 +1,9 @@
+// LeakHistoryBench — the `leak-history-bench` executable: the figures of
+// BENCHMARKS.md, each measured beside a baseline run in the same process
+// (raw SQLite loops, the sqlite3 shell, Prometheus from Debian's package).
+//
+// May import: LeakHistory, LeakHistoryAnalysis, LeakHistoryPrometheus,
+// SQLiteStore, CSQLite, ArgumentParser and the system modules.
 import ArgumentParser
 import Foundation
 import LeakHistory

@@ -1,3 +1,15 @@
+// LeakHistoryCLI — the `leak-history` executable.
+//
+// Lives here: this root command, Commands/ (one file per subcommand: demo,
+// report, trend, sources, runs, compare, export, baseline, ingest, prune,
+// watch, workload, serve, fleet, import, rules), Options/ (argument groups
+// shared by commands: the database, windows and detection settings, typed
+// durations, the source, Prometheus), Output/ (text reports, the terminal's
+// colours and plain-language OS errors).
+//
+// May import: every LeakHistory target (LeakHistory, LeakHistoryAnalysis,
+// LeakHistoryWatch, LeakHistoryServer, LeakHistoryPrometheus),
+// ArgumentParser, Logging and the system modules. Nothing imports it.
 import ArgumentParser
 import Foundation
 import LeakHistory
