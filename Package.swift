@@ -10,6 +10,13 @@ let package = Package(
         .executable(name: "leak-history", targets: ["LeakHistoryCLI"]),
         .executable(name: "leak-history-bench", targets: ["LeakHistoryBench"]),
     ],
+    // A client that embeds only the `LeakHistory` library can turn the
+    // default trait off (`.package(…, traits: [])`): it then resolves
+    // swift-log alone instead of 25 packages (see DESIGN.md, "The map").
+    traits: [
+        .trait(name: "Server", description: "The HTTP server, the fleet reader and the executables: Hummingbird, ServiceLifecycle, AsyncHTTPClient and ArgumentParser."),
+        .default(enabledTraits: ["Server"]),
+    ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
@@ -65,8 +72,8 @@ let package = Package(
             name: "LeakHistoryServer",
             dependencies: [
                 "LeakHistory",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
                 .product(name: "Logging", package: "swift-log"),
             ],
             // openapi.yaml and the dashboard's html, css and js, embedded.
@@ -79,7 +86,7 @@ let package = Package(
             name: "LeakHistoryPrometheus",
             dependencies: [
                 "LeakHistory",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Server"])),
             ]
         ),
         .executableTarget(
@@ -89,7 +96,7 @@ let package = Package(
                 "LeakHistoryWatch",
                 "LeakHistoryServer",
                 "LeakHistoryPrometheus",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Server"])),
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -101,7 +108,7 @@ let package = Package(
                 "LeakHistoryPrometheus",
                 "SQLiteStore",
                 "CSQLite",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Server"])),
             ],
             plugins: ["EmbedResourcesPlugin"]
         ),
@@ -150,7 +157,7 @@ let package = Package(
                 "TestSupport",
                 // Crash and concurrency tests start `leak-history serve` and `ingest`.
                 "LeakHistoryCLI",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
+                .product(name: "HummingbirdTesting", package: "hummingbird", condition: .when(traits: ["Server"])),
                 .product(name: "Yams", package: "Yams"),
             ]
         ),

@@ -130,6 +130,7 @@ final class HistoryStore {
     var isReadOnly: Bool { db.isReadOnly }
 
     /// Runs `body` in one transaction: all of its writes or none.
+    @discardableResult
     func inTransaction<T>(_ kind: TransactionKind = .immediate, _ body: () throws -> T) throws -> T {
         try db.inTransaction(kind, body)
     }
@@ -176,8 +177,9 @@ final class HistoryStore {
         switch error {
         case let .newerSchema(found, supported, path):
             InputError(field: "db", message: "database '\(path)' has schema version \(found), newer than this leak-history supports (\(supported)); upgrade leak-history or use another file")
-        case let .foreignDatabase(path, _):
-            InputError(field: "db", message: "\(error.description.replacingOccurrences(of: "belongs to another application", with: "is not a LeakHistory database: it belongs to another application"))")
+        case .foreignDatabase:
+            InputError(field: "db", message: error.description.replacingOccurrences(
+                of: "belongs to another application", with: "is not a LeakHistory database: it belongs to another application"))
         case .failed:
             error
         }
