@@ -79,13 +79,17 @@ readme, heading, lang, out = sys.argv[1:]
 lines = open(readme, encoding="utf-8").read().split("\n")
 level = len(heading) - len(heading.lstrip("#"))
 start = lines.index(heading)
-end = next((i for i in range(start + 1, len(lines))
-            if re.match(r"#{1,%d} " % level, lines[i])), len(lines))
-blocks, block, fence = [], None, None
-for line in lines[start + 1:end]:
+blocks, block, fence, other = [], None, None, False
+for line in lines[start + 1:]:
     stripped = line.strip()
-    if block is None and stripped.startswith("```") and stripped[3:].strip() == lang:
+    if other:                 # inside a block of another language
+        other = stripped != "```"
+    elif block is None and re.match(r"#{1,%d} " % level, line):
+        break                 # the next heading of this level or higher (not a comment in a block)
+    elif block is None and stripped.startswith("```") and stripped[3:].strip() == lang:
         block, fence = [], line[:len(line) - len(line.lstrip())]
+    elif block is None and stripped.startswith("```"):
+        other = True
     elif block is not None and stripped == "```":
         blocks.append(block); block = None
     elif block is not None:
@@ -138,6 +142,10 @@ fi
 
 if [[ " $sections " == *" watch "* ]]; then
     echo "## Watching a process"
+    # python3 itself, not a version manager's shell shim (pyenv), so the tree holds only the README's processes.
+    mkdir -p bin
+    ln -sf "$(python3 -c 'import sys; print(sys.executable)')" bin/python3
+    export PATH="$work/bin:$PATH"
     readme_blocks "## Watching a process" python . >/dev/null
     show "cat leaky.py steady.py | grep -c ."
     show_status "leak-history watch --interval 500ms --duration 15s --warmup 2s --source forker --fail-on-leak -- sh -c 'python3 leaky.py & python3 steady.py & wait'"
@@ -164,18 +172,19 @@ SH
         show "leak-history watch --cgroup /sys/fs/cgroup$own --duration 10s"
     else
         # No cgroup v2 memory controller here: a stand-in directory whose
-        # memory.current grows 1 MiB every 0.5 s, as a leaking service's would.
+        # memory.current grows 2 MiB a second (in steps every 0.1 s, with some
+        # noise), as a leaking service's would.
         mkdir -p my.service
         python3 - my.service <<'PY' &
-import os, sys, time
+import os, random, sys, time
 d = sys.argv[1]
-for i in range(60):
-    anon = (50 + i) * 1048576
+for i in range(300):
+    anon = 50 * 1048576 + i * 209715 + random.randrange(0, 262144)
     for name, text in (("memory.stat", "anon %d\nfile %d\nkernel 4194304\nsock 0\nshmem 0\n" % (anon, 20 << 20)),
                        ("memory.current", "%d\n" % (anon + (24 << 20)))):
         with open(os.path.join(d, name + ".tmp"), "w") as f: f.write(text)
         os.replace(os.path.join(d, name + ".tmp"), os.path.join(d, name))
-    time.sleep(0.5)
+    time.sleep(0.1)
 PY
         pids+=($!)
         sleep 0.5

@@ -258,7 +258,7 @@ struct CLIFindsItsWayAroundTests {
         _ = try CLI.run(["baseline", "set", "--db", db, "--source", "web", "--usage-mb", "10"])
         let refused = try CLI.run(["sources", "delete", "--db", db, "web"])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("--yes"))
+        #expect(refused.stderr.hasPrefix("error: --yes is required: deleting 'web' and everything recorded for it cannot be undone"))
 
         let renamed = try CLI.run(["sources", "rename", "--db", db, "web", "frontend"])
         #expect(renamed.status == 0, "\(renamed.stderr)")
@@ -286,6 +286,9 @@ struct CLIFindsItsWayAroundTests {
         let rollupsOfDeleted = try database.makeStatement(sql: "SELECT count(*) FROM snapshot_rollup WHERE source_id NOT IN (SELECT id FROM source)")
             .fetchOne { $0.int(0) }
         #expect(rollupsOfDeleted == 0)
+        // One run is "1 run", not "1 runs".
+        let single = try CLI.run(["sources", "delete", "--db", db, "api", "--yes"])
+        #expect(single.stdout == "deleted source 'api': 1 run, 30 samples\n")
     }
 
     @Test("--version, export without --csv, trend gaps and seconds for sub-minute buckets, one error style")
