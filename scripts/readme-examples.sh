@@ -19,6 +19,8 @@
 #            a stand-in directory of memory.current and memory.stat)
 #   cli      "Finding your way around": sources, runs, report, times, errors
 #   sources  `sources rename` and `sources delete`
+#   versions "Versions": scripts/version-history.py, ingest, runs, compare, and
+#            a `serve --warmup 5m` for /versions and /metrics
 #   help     `--version`, `--help`, the refused `serve --host 0.0.0.0`
 #   ingest   "Ingest, then ask", with the README's own make-events.py
 #   library  "Using the library": every ```swift block of that section is
@@ -40,7 +42,7 @@ here=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="${LEAK_HISTORY_BIN_DIR:-$here/.build/debug}:$PATH"
 export NO_COLOR=1
 command -v leak-history >/dev/null || { echo "readme-examples: build first (swift build)" >&2; exit 1; }
-sections=${*:-demo watch cli sources help ingest library http fleet}
+sections=${*:-demo watch cli sources versions help ingest library http fleet}
 http_port=${README_HTTP_PORT:-8080}
 token_port=${README_TOKEN_PORT:-8081}
 prometheus_port=${README_PROMETHEUS_PORT:-19090}
@@ -57,6 +59,18 @@ cd "$work"
 show() {
     echo "\$ $1"
     bash -c "$1" 2>&1 || true
+}
+
+# wait_for_port FILE: the port `serve` printed in FILE.
+wait_for_port() {
+    for _ in $(seq 1 300); do
+        local port
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.1
+    done
+    echo "serve did not start: $(cat "$1")" >&2
+    return 1
 }
 
 # show_status 'COMMAND': as show, then `$ echo $?` and the command's exit status.
@@ -228,6 +242,28 @@ if [[ " $sections " == *" sources "* ]]; then
     rm -f renamed.sqlite*
 fi
 
+if [[ " $sections " == *" versions "* ]]; then
+    echo "## Versions: did a deploy bring the leak?"
+    ln -sfn "$here/scripts" scripts
+    show "python3 scripts/version-history.py > versions.ndjson"
+    show "leak-history ingest --db versions.sqlite versions.ndjson"
+    show "leak-history runs --db versions.sqlite | head -3"
+    show "leak-history compare --db versions.sqlite --versions 1.4.1 1.4.2 --warmup 5m --memory-limit-mb 512"
+    show "leak-history compare --db versions.sqlite --versions 1.4.0 1.4.1 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --versions 1.4.2 1.4.3 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --versions 1.4.3 1.4.4 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --runs 1 6 --warmup 5m | tail -1"
+    leak-history serve --db versions.sqlite --port "$http_port" --warmup 5m >serve-versions.out 2>&1 &
+    serve_pid=$!
+    pids+=("$serve_pid")
+    wait_for_port serve-versions.out >/dev/null
+    v=http://127.0.0.1:$http_port
+    show "curl -s '$v/api/v1/memory/versions' | jq -c '.versions[] | {version, status: .figures.status, rate: .figures.rate_text, change}'"
+    show "curl -s $v/metrics | grep '^leak_history_run_growth'"
+    kill "$serve_pid"
+    wait "$serve_pid" 2>/dev/null || true
+fi
+
 if [[ " $sections " == *" help "* ]]; then
     echo "## Install and command line"
     show "leak-history --version"
@@ -255,7 +291,12 @@ if [[ " $sections " == *" library "* ]]; then
     count=$(readme_blocks "## Using the library" swift "$pkg/blocks")
     dep=$(basename "$here")
     targets=""
-    for n in $(seq 1 "$count"); do
+    # The `// Package.swift` fragment shows a manifest's lines (this package's is written below), not code to run.
+    n=0
+    for block in $(seq 1 "$count"); do
+        head -1 "$pkg/blocks/block-$block.swift" | grep -q '^// Package.swift' && continue
+        n=$((n + 1))
+        [ "$block" = "$n" ] || mv "$pkg/blocks/block-$block.swift" "$pkg/blocks/block-$n.swift"
         mkdir -p "$pkg/Sources/Snippet$n"
         {
             grep -q '^import Foundation' "$pkg/blocks/block-$n.swift" || echo "import Foundation"
@@ -264,6 +305,7 @@ if [[ " $sections " == *" library "* ]]; then
         } >"$pkg/Sources/Snippet$n/main.swift"
         targets+="        .executableTarget(name: \"Snippet$n\", dependencies: [.product(name: \"LeakHistory\", package: \"$dep\")]),"$'\n'
     done
+    count=$n
     cat >"$pkg/Package.swift" <<SWIFT
 // swift-tools-version:6.1
 import PackageDescription
@@ -287,22 +329,17 @@ SWIFT
     grep -E "warning:" "$work/snippets-build.log" | grep "$pkg" | sed "s|$pkg/Sources/||" || true
     mkdir -p snippet-run
     for n in $(seq 1 "$count"); do
-        echo "\$ swift run Snippet$n    # README's swift block $n: $(grep -m1 -v '^import\|^$' "$pkg/blocks/block-$n.swift")"
-        (cd snippet-run && "$scratch/debug/Snippet$n" 2>&1) || echo "(exit status $?)"
+        (cd snippet-run && "$scratch/debug/Snippet$n" >"../snippet-$n.out" 2>&1) || echo "(exit status $?)" >>"snippet-$n.out"
+        if [ "$(head -c1 "snippet-$n.out")" = "{" ]; then
+            # A JSON report: trimmed as everywhere in the README.
+            echo "\$ swift run Snippet$n | jq 'del(.trend.checks, .trend.segments)'    # README's swift block $n: $(grep -m1 -v '^import\|^$' "$pkg/blocks/block-$n.swift")"
+            jq 'del(.trend.checks, .trend.segments)' "snippet-$n.out"
+        else
+            echo "\$ swift run Snippet$n    # README's swift block $n: $(grep -m1 -v '^import\|^$' "$pkg/blocks/block-$n.swift")"
+            cat "snippet-$n.out"
+        fi
     done
 fi
-
-# wait_for_port FILE: the port `serve` printed in FILE.
-wait_for_port() {
-    for _ in $(seq 1 300); do
-        local port
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
-        [ -n "$port" ] && { echo "$port"; return 0; }
-        sleep 0.1
-    done
-    echo "serve did not start: $(cat "$1")" >&2
-    return 1
-}
 
 if [[ " $sections " == *" http "* ]]; then
     echo "## HTTP server"
