@@ -55,10 +55,13 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-# show 'COMMAND': prints `$ COMMAND` and runs it through the shell, output and errors as they come.
+# show 'COMMAND': prints `$ COMMAND`, runs it through the shell and prints its
+# output and errors (ended by a newline, which curl's JSON answers lack).
 show() {
     echo "\$ $1"
-    bash -c "$1" 2>&1 || true
+    local out
+    out=$(bash -c "$1" 2>&1) || true
+    [ -z "$out" ] || printf '%s\n' "$out"
 }
 
 # wait_for_port FILE: the port `serve` printed in FILE.
@@ -76,8 +79,9 @@ wait_for_port() {
 # show_status 'COMMAND': as show, then `$ echo $?` and the command's exit status.
 show_status() {
     echo "\$ $1"
-    local status=0
-    bash -c "$1" 2>&1 || status=$?
+    local status=0 out
+    out=$(bash -c "$1" 2>&1) || status=$?
+    [ -z "$out" ] || printf '%s\n' "$out"
     echo "\$ echo \$?"
     echo "$status"
 }
@@ -232,14 +236,16 @@ fi
 
 if [[ " $sections " == *" sources "* ]]; then
     echo "## Deleting and renaming"
-    cp demo.sqlite renamed.sqlite
-    show "leak-history sources rename --db renamed.sqlite demo-steady steady"
-    show "leak-history sources delete --db renamed.sqlite demo-leaker"
-    show "leak-history sources delete --db renamed.sqlite demo-leaker --yes"
-    show "leak-history sources --db renamed.sqlite"
-    show "leak-history runs --db renamed.sqlite"
-    show "leak-history sources rename --db renamed.sqlite nosuch other"
-    rm -f renamed.sqlite*
+    # On a copy: the sections after this one read demo.sqlite as the demo left it.
+    cp demo.sqlite demo.sqlite.kept
+    show "leak-history sources rename --db demo.sqlite demo-steady steady"
+    show "leak-history sources delete --db demo.sqlite demo-leaker"
+    show "leak-history sources delete --db demo.sqlite demo-leaker --yes"
+    show "leak-history sources --db demo.sqlite"
+    show "leak-history runs --db demo.sqlite"
+    show "leak-history sources rename --db demo.sqlite nosuch other"
+    rm -f demo.sqlite-wal demo.sqlite-shm
+    mv demo.sqlite.kept demo.sqlite
 fi
 
 if [[ " $sections " == *" versions "* ]]; then

@@ -2,7 +2,7 @@
 /// and SVG charts inline, so it loads nothing but this server's JSON API and
 /// works offline.
 ///
-/// It shows an overview of every source (verdict, usage, slope, growing
+/// It shows an overview of every source (verdict, usage, rate, growing
 /// since, a sparkline; worst first, a click opens one), then for the chosen
 /// source and window: the verdict and its explanation, usage over time as a
 /// min–max band around the mean with the baseline and run starts marked, each

@@ -138,7 +138,7 @@ paths:
       summary: Every source's leak report, worst first.
       description: |
         Leaking sources first, then by the most severe candidate, then by
-        the fitted slope. Each report covers its source's default window
+        the verdict's rate. Each report covers its source's default window
         (as for `/leaks`) unless a window is given.
       operationId: overview
       parameters:
