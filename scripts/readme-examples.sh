@@ -365,7 +365,7 @@ PY
     pids+=($!)
     wait_for_port serve.out >/dev/null
     echo "\$ leak-history serve --db leaks.sqlite"
-    cat serve.out
+    cat serve.err serve.out
     u=http://127.0.0.1:$http_port
     show "head -2 events.ndjson"
     show "curl -s --data-binary @events.ndjson -H 'Content-Type: application/x-ndjson' $u/api/v1/memory/events"

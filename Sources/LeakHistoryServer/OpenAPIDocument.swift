@@ -519,7 +519,7 @@ components:
     source:
       name: source
       in: query
-      description: The source (default the server's --source, "default"); 1 to 256 bytes, no control characters.
+      description: The source (default the server's --source, "default", when the database holds it, else the only source; with several and none named, a 404 listing them); 1 to 256 bytes, no control characters.
       schema:
         type: string
         minLength: 1

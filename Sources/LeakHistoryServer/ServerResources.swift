@@ -36,13 +36,14 @@ public struct ServerResources: Sendable {
 
     /// The source a request means: the one it names, else the server's
     /// default source when the database holds it, else the only source.
-    /// With several and none named, the default (which a read then refuses
-    /// with a 404 listing the sources).
+    /// With several, none named and the default not among them, a 404 that
+    /// lists them (not "no source 'default'", a name the client never gave).
     func resolveSource(_ requested: String?, reader: HistoryReader) throws -> String {
         if let requested { return requested }
         let known = try reader.sources()
-        if !known.contains(configuration.defaultSource), known.count == 1 { return known[0] }
-        return configuration.defaultSource
+        if known.contains(configuration.defaultSource) || known.isEmpty { return configuration.defaultSource }
+        if known.count == 1 { return known[0] }
+        throw APIError(.notFound, "source: the database holds \(known.count) sources; name one with ?source= (known: \(known.prefix(20).joined(separator: ", "))\(known.count > 20 ? ", …" : ""))")
     }
 
     /// Reads `source`'s name list and throws a 404 unless `source` is in it.

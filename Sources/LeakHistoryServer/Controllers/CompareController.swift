@@ -26,9 +26,12 @@ struct CompareController<Context: RequestContext> {
         let config = resources.configuration.detection
         let now = resources.nowMs()
         return ComparisonResponse(comparison: try await resources.database.read { [resources] reader in
-            var source = try resources.resolveSource(requested, reader: reader)
+            // Two runs named without a source: the source that holds the first.
+            let source: String
             if requested == nil, case .runs(let base, _) = selection, let holder = try reader.source(holdingRun: base) {
                 source = holder
+            } else {
+                source = try resources.resolveSource(requested, reader: reader)
             }
             try resources.requireSource(source, reader: reader)
             return try reader.compare(source: source, selection, config: config, nowMs: now)
