@@ -10,8 +10,8 @@
 #   install  the Install section in a clone of this checkout's HEAD, in a
 #            temporary directory: `swift build -c release` (a full release
 #            build: slow, so not in the default set), where the binary lands,
-#            `install` into a temporary prefix, PATH, `--version`, the SQLite
-#            library it links
+#            `install` into a temporary prefix, PATH, `--version`, the
+#            libraries it links, then the --static-swift-stdlib build
 #   watch    "Watching a process": the forker example with the README's own
 #            leaky.py and steady.py, and the generic `-- COMMAND`, `--pid` and
 #            `--cgroup` lines (with short durations; `--cgroup` on this
@@ -155,6 +155,13 @@ if [[ " $sections " == *" install "* ]]; then
         show "install -m 755 .build/release/leak-history $prefix/bin/"
         show "PATH=$prefix/bin:\$PATH leak-history --version"
         show 'export PATH="$PWD/.build/release:$PATH"; command -v leak-history; leak-history --version'
+        echo "\$ swift build -c release --static-swift-stdlib --product leak-history"
+        start=$(date +%s)
+        swift build -c release --static-swift-stdlib --product leak-history 2>&1 | tail -1
+        echo "(took $(( $(date +%s) - start )) s)"
+        show "ldd .build/release/leak-history | grep -c swift || true"
+        show "ldd .build/release/leak-history | awk '{print \$1}'"
+        show ".build/release/leak-history --version"
     )
 fi
 
