@@ -28,7 +28,11 @@ if [ -z "$browser" ]; then
 fi
 
 echo "dashboard-screenshot: building"
-swift build --scratch-path "$scratch" --product leak-history >/dev/null
+# The build's own warnings are not this script's findings: shown only when the build fails.
+if ! build_log=$(swift build --scratch-path "$scratch" --product leak-history 2>&1); then
+    echo "$build_log" >&2
+    exit 1
+fi
 bin="$(swift build --scratch-path "$scratch" --show-bin-path)/leak-history"
 
 tmp=$(mktemp -d)

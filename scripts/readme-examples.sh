@@ -5,22 +5,47 @@
 #
 #   scripts/readme-examples.sh [SECTION…] > out/readme-examples.txt
 #
-# Sections: cli (sources, runs, report, times, errors, help), ingest (the
-# "Ingest, then ask" session), http (a real `serve` on 127.0.0.1:8080 and
-# 8081, driven with curl), fleet (a day of 40 instances in a real Prometheus,
-# then `fleet` and `import`). Default: all. Uses `leak-history` from
+# Sections, in README order:
+#   demo     `leak-history demo` (20 s) and the commands its "Look further" prints
+#   install  the Install section in a clone of this checkout's HEAD, in a
+#            temporary directory: `swift build -c release` (a full release
+#            build: slow, so not in the default set), where the binary lands,
+#            `install` into a temporary prefix, PATH, `--version`, the
+#            libraries it links, then the --static-swift-stdlib build
+#   watch    "Watching a process": the forker example with the README's own
+#            leaky.py and steady.py, and the generic `-- COMMAND`, `--pid` and
+#            `--cgroup` lines (with short durations; `--cgroup` on this
+#            machine's own cgroup v2 when it has a memory controller, else on
+#            a stand-in directory of memory.current and memory.stat)
+#   cli      "Finding your way around": sources, runs, report, times, errors
+#   sources  `sources rename` and `sources delete`
+#   versions "Versions": scripts/version-history.py, ingest, runs, compare, and
+#            a `serve --warmup 5m` for /versions and /metrics
+#   help     `--version`, `--help`, the refused `serve --host 0.0.0.0`
+#   ingest   "Ingest, then ask", with the README's own make-events.py
+#   library  "Using the library": every ```swift block of that section is
+#            put in a throwaway package that depends on this one by path,
+#            built (scratch: .build-readme-snippets, kept between runs) and run
+#   http     a real `serve` driven with curl (port $README_HTTP_PORT, default
+#            8080, and $README_TOKEN_PORT, default 8081, for the token)
+#   fleet    a day of 40 instances in a real Prometheus (port
+#            $README_PROMETHEUS_PORT, default 19090), then `fleet` and `import`
+# Default: every section but install. Uses `leak-history` from
 # LEAK_HISTORY_BIN_DIR (default: the debug build, .build/debug), jq, curl,
-# promtool and prometheus (Debian packages). Works in a temporary directory,
-# named `demo.sqlite`, `api.sqlite`, `leaks.sqlite`, `fleet.sqlite` inside it
-# as in the README. The demo and watch blocks are run by hand (they take
-# their time and print live progress).
+# python3, promtool and prometheus (Debian packages). Works in a temporary
+# directory, with `demo.sqlite`, `api.sqlite`, `leaks.sqlite`, `fleet.sqlite`
+# inside it as in the README. Where a port is moved by the variables above,
+# the output shows the port used; the README shows the defaults.
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")/.." && pwd)
 export PATH="${LEAK_HISTORY_BIN_DIR:-$here/.build/debug}:$PATH"
 export NO_COLOR=1
 command -v leak-history >/dev/null || { echo "readme-examples: build first (swift build)" >&2; exit 1; }
-sections=${*:-cli ingest http fleet}
+sections=${*:-demo watch cli sources versions help ingest library http fleet}
+http_port=${README_HTTP_PORT:-8080}
+token_port=${README_TOKEN_PORT:-8081}
+prometheus_port=${README_PROMETHEUS_PORT:-19090}
 work=$(mktemp -d)
 pids=()
 cleanup() {
@@ -30,27 +55,170 @@ cleanup() {
 trap cleanup EXIT
 cd "$work"
 
-# show 'COMMAND': prints `$ COMMAND` and runs it through the shell, output and errors as they come.
+# show 'COMMAND': prints `$ COMMAND`, runs it through the shell and prints its
+# output and errors (ended by a newline, which curl's JSON answers lack).
 show() {
     echo "\$ $1"
-    bash -c "$1" 2>&1 || true
+    local out
+    out=$(bash -c "$1" 2>&1) || true
+    [ -z "$out" ] || printf '%s\n' "$out"
 }
 
-make_events() {
-    cat >make-events.py <<'PY'
-import json
-t0 = 1795500000000            # 2026-11-24T06:00:00Z
-for i in range(360):          # every 10 s for an hour
-    ts = t0 + i * 10_000
-    if i == 180:
-        print(json.dumps({"ts_ms": ts, "source": "api", "event": "restart"}))
-    print(json.dumps({"ts_ms": ts, "source": "api", "component": "sessions", "alloc_bytes": 139810}))
-    usage = 300 * 1048576 + (i % 180) * 139810 + (i % 6) * 1048576
-    print(json.dumps({"ts_ms": ts, "source": "api", "usage_bytes": usage}))
+# wait_for_port FILE: the port `serve` printed in FILE.
+wait_for_port() {
+    for _ in $(seq 1 300); do
+        local port
+        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
+        [ -n "$port" ] && { echo "$port"; return 0; }
+        sleep 0.1
+    done
+    echo "serve did not start: $(cat "$1")" >&2
+    return 1
+}
+
+# show_status 'COMMAND': as show, then `$ echo $?` and the command's exit status.
+show_status() {
+    echo "\$ $1"
+    local status=0 out
+    out=$(bash -c "$1" 2>&1) || status=$?
+    [ -z "$out" ] || printf '%s\n' "$out"
+    echo "\$ echo \$?"
+    echo "$status"
+}
+
+# readme_blocks HEADING LANG DIR: writes the ```LANG blocks of the README's
+# section HEADING (up to the next heading of its level or higher) into DIR, as
+# block-1.LANG, block-2.LANG, …; a block whose first line is `# NAME.py`
+# (or `// NAME.swift`) is written as NAME too. Prints how many it wrote.
+readme_blocks() {
+    python3 - "$here/README.md" "$1" "$2" "$3" <<'PY'
+import os, re, sys
+readme, heading, lang, out = sys.argv[1:]
+lines = open(readme, encoding="utf-8").read().split("\n")
+level = len(heading) - len(heading.lstrip("#"))
+start = lines.index(heading)
+blocks, block, fence, other = [], None, None, False
+for line in lines[start + 1:]:
+    stripped = line.strip()
+    if other:                 # inside a block of another language
+        other = stripped != "```"
+    elif block is None and re.match(r"#{1,%d} " % level, line):
+        break                 # the next heading of this level or higher (not a comment in a block)
+    elif block is None and stripped.startswith("```") and stripped[3:].strip() == lang:
+        block, fence = [], line[:len(line) - len(line.lstrip())]
+    elif block is None and stripped.startswith("```"):
+        other = True
+    elif block is not None and stripped == "```":
+        blocks.append(block); block = None
+    elif block is not None:
+        block.append(line[len(fence):] if line.startswith(fence) else line)
+os.makedirs(out, exist_ok=True)
+for n, b in enumerate(blocks, 1):
+    text = "\n".join(b) + "\n"
+    open(os.path.join(out, "block-%d.%s" % (n, lang)), "w").write(text)
+    m = re.match(r"(?:#|//) (\S+\.(?:py|swift))$", b[0]) if b else None
+    if m: open(os.path.join(out, m.group(1)), "w").write(text)
+print(len(blocks))
 PY
 }
 
-if [[ " $sections " == *" cli "* || " $sections " == *" ingest "* ]]; then
+# make_events: the README's make-events.py (the python block of "Ingest, then ask").
+make_events() {
+    readme_blocks "### Ingest, then ask" python readme-ingest >/dev/null
+    cp readme-ingest/make-events.py make-events.py
+}
+
+if [[ " $sections " == *" demo "* ]]; then
+    echo "## The two commands: the demo"
+    show "leak-history demo"
+    echo "## Look further"
+    show "leak-history report --db leak-history.sqlite --source demo-leaker"
+    show "leak-history report --db leak-history.sqlite --source demo-steady --json | jq 'del(.trend.checks, .trend.segments)'"
+    rm -f leak-history.sqlite*
+fi
+
+if [[ " $sections " == *" install "* ]]; then
+    echo "## Install (in a clone of HEAD, in $work/install)"
+    git clone -q "$here" install/LeakHistory
+    prefix=$work/install/prefix
+    mkdir -p "$prefix/bin"
+    (
+        cd install/LeakHistory
+        echo "\$ swift build -c release"
+        start=$(date +%s)
+        swift build -c release 2>&1 | tail -3
+        echo "(took $(( $(date +%s) - start )) s)"
+        show "swift build -c release --show-bin-path"
+        show "ls -l .build/release/leak-history | cut -d' ' -f1,5"
+        show "ldd .build/release/leak-history | grep -E 'sqlite|swift' || echo 'no shared Swift or SQLite libraries'"
+        # /usr/local/bin is the README's; a temporary prefix here, to leave the machine as it was.
+        show "install -m 755 .build/release/leak-history $prefix/bin/"
+        show "PATH=$prefix/bin:\$PATH leak-history --version"
+        show 'export PATH="$PWD/.build/release:$PATH"; command -v leak-history; leak-history --version'
+        echo "\$ swift build -c release --static-swift-stdlib --product leak-history"
+        start=$(date +%s)
+        swift build -c release --static-swift-stdlib --product leak-history 2>&1 | tail -1
+        echo "(took $(( $(date +%s) - start )) s)"
+        show "ldd .build/release/leak-history | grep -c swift || true"
+        show "ldd .build/release/leak-history | awk '{print \$1}'"
+        show ".build/release/leak-history --version"
+    )
+fi
+
+if [[ " $sections " == *" watch "* ]]; then
+    echo "## Watching a process"
+    # python3 itself, not a version manager's shell shim (pyenv), so the tree holds only the README's processes.
+    mkdir -p bin
+    ln -sf "$(python3 -c 'import sys; print(sys.executable)')" bin/python3
+    export PATH="$work/bin:$PATH"
+    readme_blocks "## Watching a process" python . >/dev/null
+    show "cat leaky.py steady.py | grep -c ."
+    show_status "leak-history watch --interval 500ms --duration 15s --warmup 2s --source forker --fail-on-leak -- sh -c 'python3 leaky.py & python3 steady.py & wait'"
+    echo "## The generic watch lines"
+    # ./my-server --port N: a small HTTP server that holds what it is sent.
+    cat >my-server <<'SH'
+#!/bin/sh
+exec python3 -m http.server --bind 127.0.0.1 "${2:-9000}"
+SH
+    chmod +x my-server
+    show "leak-history watch --duration 5s -- ./my-server --port ${README_SERVER_PORT:-9000}"
+    python3 steady.py &
+    p1=$!
+    pids+=("$p1")
+    python3 leaky.py &
+    p2=$!
+    pids+=("$p2")
+    sleep 1
+    show "leak-history watch --pid $p1 --pid $p2 --interval 500ms --duration 10s"
+    kill "$p1" "$p2" 2>/dev/null || true
+    show "leak-history watch --cgroup /sys/fs/cgroup/system.slice/my.service --duration 1h"
+    own=$(sed -n 's|^0::||p' /proc/self/cgroup)
+    if [ -n "$own" ] && [ -r "/sys/fs/cgroup$own/memory.current" ]; then
+        show "leak-history watch --cgroup /sys/fs/cgroup$own --duration 10s"
+    else
+        # No cgroup v2 memory controller here: a stand-in directory whose
+        # memory.current grows 2 MiB a second (in steps every 0.1 s, with some
+        # noise), as a leaking service's would.
+        mkdir -p my.service
+        python3 - my.service <<'PY' &
+import os, random, sys, time
+d = sys.argv[1]
+for i in range(300):
+    anon = 50 * 1048576 + i * 209715 + random.randrange(0, 262144)
+    for name, text in (("memory.stat", "anon %d\nfile %d\nkernel 4194304\nsock 0\nshmem 0\n" % (anon, 20 << 20)),
+                       ("memory.current", "%d\n" % (anon + (24 << 20)))):
+        with open(os.path.join(d, name + ".tmp"), "w") as f: f.write(text)
+        os.replace(os.path.join(d, name + ".tmp"), os.path.join(d, name))
+    time.sleep(0.1)
+PY
+        pids+=($!)
+        sleep 0.5
+        show "leak-history watch --cgroup \$PWD/my.service --interval 500ms --duration 10s"
+    fi
+    rm -f leak-history.sqlite*
+fi
+
+if [[ " $sections " == *" cli "* || " $sections " == *" sources "* || " $sections " == *" ingest "* ]]; then
     leak-history demo --db demo.sqlite >/dev/null 2>&1
     make_events
     python3 make-events.py >events.ndjson
@@ -70,11 +238,50 @@ if [[ " $sections " == *" cli "* ]]; then
     show "leak-history baseline set --db demo.sqlite --source newsrc"
     show "leak-history watch --db demo.sqlite -- true"
     show "leak-history sources --db demo.sqlite"
+    rm -f api.sqlite*
+fi
+
+if [[ " $sections " == *" sources "* ]]; then
+    echo "## Deleting and renaming"
+    # On a copy: the sections after this one read demo.sqlite as the demo left it.
+    cp demo.sqlite demo.sqlite.kept
+    show "leak-history sources rename --db demo.sqlite demo-steady steady"
+    show "leak-history sources delete --db demo.sqlite demo-leaker"
+    show "leak-history sources delete --db demo.sqlite demo-leaker --yes"
+    show "leak-history sources --db demo.sqlite"
+    show "leak-history runs --db demo.sqlite"
+    show "leak-history sources rename --db demo.sqlite nosuch other"
+    rm -f demo.sqlite-wal demo.sqlite-shm
+    mv demo.sqlite.kept demo.sqlite
+fi
+
+if [[ " $sections " == *" versions "* ]]; then
+    echo "## Versions: did a deploy bring the leak?"
+    ln -sfn "$here/scripts" scripts
+    show "python3 scripts/version-history.py > versions.ndjson"
+    show "leak-history ingest --db versions.sqlite versions.ndjson"
+    show "leak-history runs --db versions.sqlite | head -3"
+    show "leak-history compare --db versions.sqlite --versions 1.4.1 1.4.2 --warmup 5m --memory-limit-mb 512"
+    show "leak-history compare --db versions.sqlite --versions 1.4.0 1.4.1 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --versions 1.4.2 1.4.3 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --versions 1.4.3 1.4.4 --warmup 5m | tail -1"
+    show "leak-history compare --db versions.sqlite --runs 1 6 --warmup 5m | tail -1"
+    leak-history serve --db versions.sqlite --port "$http_port" --warmup 5m >serve-versions.out 2>&1 &
+    serve_pid=$!
+    pids+=("$serve_pid")
+    wait_for_port serve-versions.out >/dev/null
+    v=http://127.0.0.1:$http_port
+    show "curl -s '$v/api/v1/memory/versions' | jq -c '.versions[] | {version, status: .figures.status, rate: .figures.rate_text, change}'"
+    show "curl -s $v/metrics | grep '^leak_history_run_growth'"
+    kill "$serve_pid"
+    wait "$serve_pid" 2>/dev/null || true
+fi
+
+if [[ " $sections " == *" help "* ]]; then
     echo "## Install and command line"
     show "leak-history --version"
     show "leak-history --help"
     show "leak-history serve --db leaks.sqlite --host 0.0.0.0"
-    rm -f api.sqlite*
 fi
 
 if [[ " $sections " == *" ingest "* ]]; then
@@ -89,17 +296,63 @@ if [[ " $sections " == *" ingest "* ]]; then
     show "echo '{\"ts_ms\": 1795500000000, \"source\": \"api\", \"usage_bytes\": 1}' | leak-history ingest --db api.sqlite -"
 fi
 
-# wait_for_port FILE: the port `serve` printed in FILE.
-wait_for_port() {
-    for _ in $(seq 1 300); do
-        local port
-        port=$(sed -n 's|.*listening on http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$1")
-        [ -n "$port" ] && { echo "$port"; return 0; }
-        sleep 0.1
+if [[ " $sections " == *" library "* ]]; then
+    echo "## Using the library"
+    # Every swift block of the section, each the main.swift of an executable
+    # of a throwaway package that depends on this checkout by path.
+    pkg=$work/readme-snippets
+    count=$(readme_blocks "## Using the library" swift "$pkg/blocks")
+    dep=$(basename "$here")
+    targets=""
+    # The `// Package.swift` fragment shows a manifest's lines (this package's is written below), not code to run.
+    n=0
+    for block in $(seq 1 "$count"); do
+        head -1 "$pkg/blocks/block-$block.swift" | grep -q '^// Package.swift' && continue
+        n=$((n + 1))
+        [ "$block" = "$n" ] || mv "$pkg/blocks/block-$block.swift" "$pkg/blocks/block-$n.swift"
+        mkdir -p "$pkg/Sources/Snippet$n"
+        {
+            grep -q '^import Foundation' "$pkg/blocks/block-$n.swift" || echo "import Foundation"
+            grep -q '^import LeakHistory' "$pkg/blocks/block-$n.swift" || echo "import LeakHistory"
+            cat "$pkg/blocks/block-$n.swift"
+        } >"$pkg/Sources/Snippet$n/main.swift"
+        targets+="        .executableTarget(name: \"Snippet$n\", dependencies: [.product(name: \"LeakHistory\", package: \"$dep\")]),"$'\n'
     done
-    echo "serve did not start: $(cat "$1")" >&2
-    return 1
-}
+    count=$n
+    cat >"$pkg/Package.swift" <<SWIFT
+// swift-tools-version:6.1
+import PackageDescription
+
+let package = Package(
+    name: "ReadmeSnippets",
+    platforms: [.macOS(.v15)],
+    dependencies: [.package(path: "$here")],
+    targets: [
+$targets    ]
+)
+SWIFT
+    [ -f "$here/Package.resolved" ] && cp "$here/Package.resolved" "$pkg/"
+    scratch=${README_SNIPPETS_SCRATCH:-$here/.build-readme-snippets}
+    echo "(building $count snippets against $here, scratch $scratch)"
+    if ! (cd "$pkg" && swift build --scratch-path "$scratch" >"$work/snippets-build.log" 2>&1); then
+        echo "readme-examples: a README snippet does not compile:"
+        grep -E "error:|warning:" "$work/snippets-build.log" | sed "s|$pkg/Sources/||" | head -40
+        exit 1
+    fi
+    grep -E "warning:" "$work/snippets-build.log" | grep "$pkg" | sed "s|$pkg/Sources/||" || true
+    mkdir -p snippet-run
+    for n in $(seq 1 "$count"); do
+        (cd snippet-run && "$scratch/debug/Snippet$n" >"../snippet-$n.out" 2>&1) || echo "(exit status $?)" >>"snippet-$n.out"
+        if [ "$(head -c1 "snippet-$n.out")" = "{" ]; then
+            # A JSON report: trimmed as everywhere in the README.
+            echo "\$ swift run Snippet$n | jq 'del(.trend.checks, .trend.segments)'    # README's swift block $n: $(grep -m1 -v '^import\|^$' "$pkg/blocks/block-$n.swift")"
+            jq 'del(.trend.checks, .trend.segments)' "snippet-$n.out"
+        else
+            echo "\$ swift run Snippet$n    # README's swift block $n: $(grep -m1 -v '^import\|^$' "$pkg/blocks/block-$n.swift")"
+            cat "snippet-$n.out"
+        fi
+    done
+fi
 
 if [[ " $sections " == *" http "* ]]; then
     echo "## HTTP server"
@@ -115,12 +368,12 @@ for step in range(60):
     print(json.dumps({"ts_ms": ts + 1, "source": "api", "component": "request_buffers", "dealloc_bytes": 524288}))
     print(json.dumps({"ts_ms": ts + 2, "source": "api", "usage_bytes": (100 + step) * 1048576}))
 PY
-    leak-history serve --db leaks.sqlite --port 8080 >serve.out 2>serve.err &
+    leak-history serve --db leaks.sqlite --port "$http_port" >serve.out 2>serve.err &
     pids+=($!)
     wait_for_port serve.out >/dev/null
     echo "\$ leak-history serve --db leaks.sqlite"
-    cat serve.out
-    u=http://127.0.0.1:8080
+    cat serve.err serve.out
+    u=http://127.0.0.1:$http_port
     show "head -2 events.ndjson"
     show "curl -s --data-binary @events.ndjson -H 'Content-Type: application/x-ndjson' $u/api/v1/memory/events"
     show "curl -s --data-binary @events.ndjson -H 'Content-Type: application/x-ndjson' $u/api/v1/memory/events"
@@ -142,15 +395,15 @@ PY
     show "curl -s -w '  HTTP %{http_code}\n' '$u/api/v1/memory/leaks?sinse=1h'"
     show "curl -s -w '  HTTP %{http_code}\n' -X PUT $u/api/v1/memory/leaks"
     echo "## Metrics"
-    show "curl -s $u/metrics | grep -E '^leak_history_(usage|component|leak|window|database_size|ingest_duration_seconds_(sum|count))'"
+    show "curl -s $u/metrics | grep -E '^leak_history_(usage|growing|component|leak|window|database_size|ingest_duration_seconds_(sum|count))'"
     show "curl -s $u/metrics | promtool check metrics && echo ok"
     echo "## The token"
     export LEAK_HISTORY_TOKEN=e666b20cc7c5cbbe44dbbba29f314ec6
-    leak-history serve --db leaks.sqlite --port 8081 >serve-token.out 2>&1 &
+    leak-history serve --db leaks.sqlite --port "$token_port" >serve-token.out 2>&1 &
     pids+=($!)
     wait_for_port serve-token.out >/dev/null
-    show "curl -s -w '  HTTP %{http_code}\n' -X POST --data-binary '{\"usage_bytes\": 1048576}' http://127.0.0.1:8081/api/v1/memory/events"
-    show "curl -s -w '  HTTP %{http_code}\n' -H \"Authorization: Bearer \$LEAK_HISTORY_TOKEN\" --data-binary '{\"usage_bytes\": 1048576}' http://127.0.0.1:8081/api/v1/memory/events"
+    show "curl -s -w '  HTTP %{http_code}\n' -X POST --data-binary '{\"usage_bytes\": 1048576}' http://127.0.0.1:$token_port/api/v1/memory/events"
+    show "curl -s -w '  HTTP %{http_code}\n' -H \"Authorization: Bearer \$LEAK_HISTORY_TOKEN\" --data-binary '{\"usage_bytes\": 1048576}' http://127.0.0.1:$token_port/api/v1/memory/events"
     unset LEAK_HISTORY_TOKEN
 fi
 
@@ -201,7 +454,7 @@ PY
     mkdir -p prometheus-data
     promtool tsdb create-blocks-from openmetrics --quiet fleet.om prometheus-data >/dev/null
     echo "global: {scrape_interval: 1h}" >prometheus.yml
-    port=19090
+    port=$prometheus_port
     prometheus --config.file=prometheus.yml --storage.tsdb.path=prometheus-data --web.listen-address=127.0.0.1:$port \
         --storage.tsdb.retention.time=100y --log.level=warn >prometheus.log 2>&1 &
     pids+=($!)

@@ -95,6 +95,63 @@ struct CLIFindsItsWayAroundTests {
         #expect(only.stdout.contains("LEAKING"))
     }
 
+    @Test("the overview's RATE is the single-source report's rate for every source: usage, component-only leak, flat")
+    func overviewRateIsTheReportsRate() throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let db = dir.path("h.sqlite")
+        try Self.history(db)
+        // `jobs`: flat usage, while its `queue` component keeps 1 MiB every 10 s: a leak in a component only.
+        var lines: [String] = []
+        for i in 0..<30 {
+            let ts = Self.t0 + Int64(i) * 10_000
+            lines.append(#"{"ts_ms": \#(ts), "source": "jobs", "component": "queue", "alloc_bytes": 1048576}"#)
+            lines.append(#"{"ts_ms": \#(ts), "source": "jobs", "usage_bytes": \#(400 * 1_048_576 + (i % 3) * 65536)}"#)
+        }
+        #expect(try CLI.run(["ingest", "--db", db, "-"], stdin: lines.joined(separator: "\n")).status == 0)
+
+        let overview = try CLI.run(["report", "--db", db])
+        #expect(overview.status == 0, "\(overview.stderr)")
+        let rows = overview.stdout.split(separator: "\n").dropFirst().map {
+            $0.trimmingCharacters(in: .whitespaces).components(separatedBy: "  ").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        }
+        #expect(rows.first?.prefix(3) == ["SOURCE", "VERDICT", "RATE"])
+        #expect(!overview.stdout.contains("SLOPE"))
+        var rates: [String: String] = [:]
+        for row in rows.dropFirst() where row.count >= 3 { rates[row[0]] = row[2] }
+        #expect(Set(rates.keys) == ["api", "jobs", "web"])
+
+        for source in ["api", "jobs", "web"] {
+            let text = try CLI.run(["report", "--db", db, "--source", source])
+            let json = try CLI.run(["report", "--db", db, "--source", source, "--json"])
+            let report = try JSONDecoder().decode(LeakReport.self, from: Data(json.stdout.utf8))
+            let trend = try #require(report.trend)
+            let verdict = try #require(text.stdout.split(separator: "\n").first { $0.contains("verdict:") })
+            let overviewRate = try #require(rates[source])
+            switch source {
+            case "api":
+                // Usage leaks: the verdict line ends with the trend's rate, and the overview shows it.
+                #expect(trend.isLeaking)
+                #expect(verdict.hasSuffix(", " + trend.rateText))
+                #expect(overviewRate == trend.rateText)
+            case "jobs":
+                // Only the component leaks: its rate, as the verdict line gives it.
+                #expect(report.hasLeaks && !trend.isLeaking)
+                let top = try #require(report.leakCandidates.first)
+                let own = try #require(top.trend)
+                #expect(top.component == "queue")
+                #expect(verdict.hasSuffix("LEAKING in 'queue', " + own.rateText))
+                #expect(overviewRate == own.rateText + " in queue")
+            default:
+                // No leak: the trend's rate, what the JSON report's rate_text says.
+                #expect(!report.hasLeaks)
+                #expect(overviewRate == trend.rateText)
+            }
+            // The rate is a figure of the verdict (bytes per hour), not the seed's first-vs-last.
+            #expect(trend.rateText == AnalysisText.rate(bytesPerHour: trend.rateBytesPerHour))
+        }
+    }
+
     @Test("the default window is the newest run when shorter than 10 minutes, however long ago it was")
     func defaultWindowIsTheNewestRun() throws {
         let dir = try TemporaryDirectory()
@@ -202,7 +259,7 @@ struct CLIFindsItsWayAroundTests {
         _ = try CLI.run(["baseline", "set", "--db", db, "--source", "web", "--usage-mb", "10"])
         let refused = try CLI.run(["sources", "delete", "--db", db, "web"])
         #expect(refused.status != 0)
-        #expect(refused.stderr.contains("--yes"))
+        #expect(refused.stderr.hasPrefix("error: --yes is required: deleting 'web' and everything recorded for it cannot be undone"))
 
         let renamed = try CLI.run(["sources", "rename", "--db", db, "web", "frontend"])
         #expect(renamed.status == 0, "\(renamed.stderr)")
@@ -230,6 +287,9 @@ struct CLIFindsItsWayAroundTests {
         let rollupsOfDeleted = try database.makeStatement(sql: "SELECT count(*) FROM snapshot_rollup WHERE source_id NOT IN (SELECT id FROM source)")
             .fetchOne { $0.int(0) }
         #expect(rollupsOfDeleted == 0)
+        // One run is "1 run", not "1 runs".
+        let single = try CLI.run(["sources", "delete", "--db", db, "api", "--yes"])
+        #expect(single.stdout == "deleted source 'api': 1 run, 30 samples\n")
     }
 
     @Test("--version, export without --csv, trend gaps and seconds for sub-minute buckets, one error style")

@@ -62,7 +62,7 @@ struct CLITerminalAndOSErrorsTests {
         let port = try #require(text.split(separator: ":").last.map { $0.prefix { $0.isNumber } }.flatMap { Int($0) }, "\(text)")
         let second = try CLI.run(["serve", "--db", dir.path("h.sqlite"), "--port", "\(port)"])
         #expect(second.status == 1)
-        #expect(second.stderr.contains("error: the server on 127.0.0.1:\(port) stopped: the address is already in use: another program listens on port \(port)"),
+        #expect(second.stderr.contains("error: the server on 127.0.0.1:\(port) could not start: the address is already in use: another program listens on port \(port)"),
                 "\(second.stderr)")
         #expect(!second.stderr.contains("errno"))
     }

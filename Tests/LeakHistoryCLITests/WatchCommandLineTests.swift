@@ -116,6 +116,8 @@ import Testing
             let result = try await offThePool { try CLI.run(arguments) }
             #expect(result.status == status, "\(arguments): \(result.stderr)")
             #expect(result.stderr.contains(message), "\(arguments): \(result.stderr)")
+            // One error style: every error, the usage ones and those found while starting, is `error: …`.
+            #expect(result.stderr.hasPrefix("error: "), "\(arguments): \(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: db), "no database is created for a watch that never started")
     }

@@ -116,6 +116,33 @@ import Testing
         }
     }
 
+    @Test func withSeveralSourcesAndNoneNamedTheErrorListsThemAndCreatesNothing() async throws {
+        let fixture = try Self.fixture()
+        try await fixture.test { client in
+            for (uri, method) in [("/api/v1/memory/leaks", HTTPRequest.Method.get), ("/api/v1/memory/trend", .get),
+                                  ("/api/v1/memory/baseline", .get), ("/api/v1/memory/versions", .get)] {
+                try await client.execute(uri: uri, method: method) { response in
+                    #expect(response.status == .notFound, "\(uri)")
+                    // It names what exists, not a "default" source the client never asked for.
+                    #expect(response.errorMessage == "source: the database holds 2 sources; name one with ?source= (known: api, web)", "\(uri)")
+                }
+            }
+            // A baseline with a usage but no source does not make a ghost source.
+            try await client.execute(uri: "/api/v1/memory/baseline", method: .post, body: ByteBuffer(text: #"{"usage_mb": 10}"#)) { response in
+                #expect(response.status == .notFound)
+            }
+            try await client.execute(uri: "/api/v1/memory/sources", method: .get) { response in
+                let names = (response.json["sources"] as? [[String: Any]])?.compactMap { $0["name"] as? String }
+                #expect(names == ["api", "web"])
+            }
+            // Naming one still answers.
+            try await client.execute(uri: "/api/v1/memory/leaks?source=web", method: .get) { response in
+                #expect(response.status == .ok)
+                #expect(response.json["source"] as? String == "web")
+            }
+        }
+    }
+
     @Test func aTimeWithoutAZoneIsLocalAndABadOneNamesTheForms() async throws {
         let fixture = try Self.fixture()
         var calendar = Calendar(identifier: .gregorian)

@@ -67,13 +67,12 @@ struct ReportCommand: ParsableCommand {
 
     /// One line per source, worst first.
     static func overviewText(_ reports: [LeakReport]) -> String {
-        var rows = [["SOURCE", "VERDICT", "USAGE", "GROWTH", "SLOPE", "SAMPLES", "WINDOW (UTC)"]]
+        var rows = [["SOURCE", "VERDICT", "RATE", "USAGE", "FIRST-VS-LAST", "SAMPLES", "WINDOW (UTC)"]]
         for r in reports {
-            let slope = r.trend.map { String(format: "%+.2f MB/h", $0.slopeMBPerHour) } ?? "—"
             let window = r.windowFromMs.map { "\(timeCell($0)) → \(timeCell(r.windowToMs))" } ?? "—"
-            rows.append([r.source ?? "", r.verdictWord.uppercased() == "LEAKING" ? "LEAKING" : r.verdictWord,
+            rows.append([r.source ?? "", r.verdictWord.uppercased() == "LEAKING" ? "LEAKING" : r.verdictWord, ReportText.rate(r),
                          r.sampleCount == 0 ? "—" : String(format: "%.1f MB", ByteSize.mb(r.currentBytes)),
-                         r.sampleCount == 0 ? "—" : String(format: "%+.1f%%", r.overallGrowthRate), slope, "\(r.sampleCount)", window])
+                         r.sampleCount == 0 ? "—" : String(format: "%+.1f%%", r.overallGrowthRate), "\(r.sampleCount)", window])
         }
         let leaking = reports.filter(\.hasLeaks).count
         return "\(reports.count) sources, \(leaking) leaking (each over its default window; --source NAME for one report)\n"

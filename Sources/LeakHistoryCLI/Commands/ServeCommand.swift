@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Synchronization
 import LeakHistory
 import LeakHistoryServer
 import Logging
@@ -130,8 +131,10 @@ struct ServeCommand: AsyncParsableCommand {
                                 busyTimeoutMilliseconds: Int32(configuration.busyTimeoutMs), logger: logger)
         }
         let urlHost = configuration.host.contains(":") && !configuration.host.hasPrefix("[") ? "[\(configuration.host)]" : configuration.host
+        let listening = ListeningFlag()
         var app = try failing {
             try buildApplication(configuration, database: database, logger: logger, onServerRunning: { port in
+                listening.set()
                 // On stdout, unbuffered: scripts that start the server with --port 0 read the port from this line.
                 let line = "leak-history serve: listening on http://\(urlHost):\(port)/ (database \(configuration.databasePath))\n"
                 FileHandle.standardOutput.write(Data(line.utf8))
@@ -142,7 +145,16 @@ struct ServeCommand: AsyncParsableCommand {
             try await app.runService()
         } catch {
             await database.close()
-            throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) stopped: \(PlainError.message(for: error, port: configuration.port))")
+            // A busy port fails before the server listens: it did not stop, it never started.
+            let what = listening.value ? "stopped" : "could not start"
+            throw CleanExit.failure("error: the server on \(urlHost):\(configuration.port) \(what): \(PlainError.message(for: error, port: configuration.port))")
         }
     }
+}
+
+/// Whether the server got as far as listening (set from the server's task).
+private final class ListeningFlag: Sendable {
+    private let listening = Atomic<Bool>(false)
+    func set() { listening.store(true, ordering: .relaxed) }
+    var value: Bool { listening.load(ordering: .relaxed) }
 }

@@ -60,7 +60,7 @@ struct SourcesCommand: ParsableCommand {
         var yes = false
 
         func validate() throws {
-            if !yes { throw ValidationError("Deleting '\(name)' cannot be undone: add --yes.") }
+            if !yes { throw ValidationError("--yes is required: deleting '\(name)' and everything recorded for it cannot be undone") }
         }
 
         func run() throws {
@@ -73,7 +73,8 @@ struct SourcesCommand: ParsableCommand {
                 try writer.deleteSource(name)
                 return summary
             }
-            print("deleted source '\(name)': \(summary.runs.count) runs, \(summary.samples) samples")
+            let runs = summary.runs.count, samples = summary.samples
+            print("deleted source '\(name)': \(runs) \(runs == 1 ? "run" : "runs"), \(samples) \(samples == 1 ? "sample" : "samples")")
         }
     }
 

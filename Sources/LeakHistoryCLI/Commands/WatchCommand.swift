@@ -220,7 +220,7 @@ struct WatchCommand: ParsableCommand {
                 child = started
                 stopTree = ProcessTree(root: started.pid, adopter: getpid())
             } catch {
-                printError("leak-history: \(error)")
+                printError("error: \(error)")
                 throw ExitCode(error.shellExitStatus ?? 1)
             }
         }
@@ -235,7 +235,7 @@ struct WatchCommand: ParsableCommand {
                 }
                 _ = ProcessTreeStopper.stop(child, tree: stopTree, firstSignal: SIGTERM, graceSecs: graceSecs)
             }
-            printError("leak-history: \(error)")
+            printError("error: \(error)")
             throw ExitCode.failure
         }
 
@@ -264,7 +264,7 @@ struct WatchCommand: ParsableCommand {
         do {
             try session.endAll(reason: stop.endReason(outputGone: outputGone))
         } catch {
-            printError("leak-history: could not finish recording in \(database.path): \(error)")
+            printError("error: could not finish recording in \(database.path): \(error)")
             failed = true
         }
         var exitStatus: ExitStatus?
@@ -277,7 +277,7 @@ struct WatchCommand: ParsableCommand {
         let reports = samplers.map { $0.report() }
         try printReports(samplers, reports: reports, intervalSecs: intervalSecs, elapsedSecs: session.elapsedSecs, to: out)
         for failure in session.failures {
-            printError("leak-history: stopped watching '\(failure.source)': \(failure.error)")
+            printError("error: stopped watching '\(failure.source)': \(failure.error)")
         }
         if failOnLeak && reports.contains(where: \.hasLeaks) {
             printError("leak-history: --fail-on-leak: \(reports.filter(\.hasLeaks).count == reports.count && reports.count == 1 ? "the verdict is" : "a verdict is") leaking (exit status 3)")

@@ -56,6 +56,19 @@ struct ReportText {
         return line
     }
 
+    /// The one rate of a report, the figure its verdict line gives: the usage
+    /// trend's fitted rate since the regime began (`rate_text`), or, when only
+    /// a component leaks, that component's (`+47.58 MiB/h in sessions`); "—"
+    /// when the window has too few samples for a trend. The overview's RATE
+    /// column prints it, so it always equals the single-source report's.
+    static func rate(_ report: LeakReport) -> String {
+        guard let trend = report.trend, trend.status == .leaking || trend.status == .notLeaking else { return "—" }
+        if report.hasLeaks, !trend.isLeaking, let top = report.leakCandidates.first, let own = top.trend {
+            return "\(own.rateText) in \(top.component)"
+        }
+        return trend.rateText
+    }
+
     private func table(_ rows: [[String]], severityColumn: Int) -> String {
         var widths = Array(repeating: 0, count: rows[0].count)
         for row in rows { for (i, cell) in row.enumerated() { widths[i] = max(widths[i], cell.count) } }

@@ -35,17 +35,20 @@ public struct ServerResources: Sendable {
     }
 
     /// The source a request means: the one it names, else the server's
-    /// default source, or the only source when the default is not stored.
-    func chosenSource(_ requested: String?, known: [String]) -> (source: String, known: [String]) {
+    /// default source when the database holds it, else the only source.
+    /// With several, none named and the default not among them, a 404 that
+    /// lists them (not "no source 'default'", a name the client never gave).
+    func chosenSource(_ requested: String?, known: [String]) throws -> (source: String, known: [String]) {
         if let requested { return (requested, known) }
-        if !known.contains(configuration.defaultSource), known.count == 1 { return (known[0], known) }
-        return (configuration.defaultSource, known)
+        if known.contains(configuration.defaultSource) || known.isEmpty { return (configuration.defaultSource, known) }
+        if known.count == 1 { return (known[0], known) }
+        throw APIError(.notFound, "source: the database holds \(known.count) sources; name one with ?source= (known: \(known.prefix(20).joined(separator: ", "))\(known.count > 20 ? ", …" : ""))")
     }
 
     /// `chosenSource` from one read of the source list, and a 404 naming the
     /// known sources unless it is stored.
     func existingSource(_ requested: String?, reader: HistoryReader) throws -> String {
-        let (source, known) = chosenSource(requested, known: try reader.sources())
+        let (source, known) = try chosenSource(requested, known: try reader.sources())
         guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
         return source
     }

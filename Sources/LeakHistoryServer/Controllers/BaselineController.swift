@@ -36,7 +36,7 @@ struct BaselineController<Context: RequestContext> {
         let usageBytes = try BaselineRequest.usageBytes(from: Data(body.readableBytesView))
         let now = resources.nowMs()
         let (source, known) = try await resources.database.read { [resources] reader in
-            resources.chosenSource(requested, known: try reader.sources())
+            try resources.chosenSource(requested, known: try reader.sources())
         }
         if usageBytes == nil && !known.contains(source) {
             var error = APIError.unknownSource(source, known: known)
@@ -56,7 +56,7 @@ struct BaselineController<Context: RequestContext> {
         let requested = try QueryParameters(request, allowed: ["source"]).optionalSource()
         let now = resources.nowMs()
         let (source, known) = try await resources.database.read { [resources] reader in
-            resources.chosenSource(requested, known: try reader.sources())
+            try resources.chosenSource(requested, known: try reader.sources())
         }
         guard known.contains(source) else { throw APIError.unknownSource(source, known: known) }
         let cleared = try await resources.database.write { writer in try writer.clearBaseline(source: source, tsMs: now) }

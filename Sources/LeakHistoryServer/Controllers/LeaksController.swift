@@ -35,7 +35,7 @@ struct LeaksController<Context: RequestContext> {
         }
     }
 
-    /// Every source's report, worst first (leaking, then severity, then slope).
+    /// Every source's report, worst first (leaking, then severity, then the verdict's rate).
     @Sendable func overview(_ request: Request, context: Context) async throws -> OverviewResponse {
         let query = try QueryParameters(request, allowed: ["since", "from", "to"])
         let now = resources.nowMs()

@@ -14,7 +14,7 @@ import LeakHistory
 /// Per source, from the same window report as `GET /api/v1/memory/leaks`:
 /// usage, baseline, the held bytes of the `metricsTopComponents` largest
 /// components (the rest as one count and one sum, so a source with 100,000
-/// components is still a small scrape), the usage trend slope in bytes/s and %/hour, the verdict (0/1) and candidates per severity. A
+/// components is still a small scrape), the verdict's rate of usage in bytes/s and %/hour, the verdict (0/1) and candidates per severity. A
 /// source with no sample in the window reports only its verdict (0) and
 /// zero candidates, so alerts do not fire on stale figures.
 struct MetricsController<Context: RequestContext> {
@@ -112,7 +112,7 @@ struct MetricsController<Context: RequestContext> {
         out.declare("leak_history_leak_detected", help: "1 when the window's verdict is a leak, else 0.", type: .gauge)
         out.declare("leak_history_leak_candidates", help: "Leak candidates in the window by severity.", type: .gauge)
         out.declare("leak_history_window_samples", help: "Usage samples in the window.", type: .gauge)
-        out.declare("leak_history_time_to_limit_seconds", help: "Seconds until the configured memory limit at the current slope.", type: .gauge)
+        out.declare("leak_history_time_to_limit_seconds", help: "Seconds until the configured memory limit at the verdict's rate.", type: .gauge)
         out.declare("leak_history_run_growth_bytes_per_second", help: "Rate of the newest run of each version, over that run after the warm-up: since onset when it leaks, else its net fitted rate.", type: .gauge)
         for source in sources {
             for run in source.versionRuns where run.isJudged {

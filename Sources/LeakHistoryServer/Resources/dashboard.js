@@ -209,13 +209,13 @@ function renderOverview(overview, sources) {
     el("th", {}, "Growing since"), el("th", {}, "Trend"), el("th", {}, "Runs"), el("th", {}, "Last sample (UTC)"));
   const rows = overview.map((r) => {
     const info = byName[r.source] || {};
-    const onset = r.trend ? (r.trend.growing_since_ms || r.trend.growing_since) : null;
+    const top = leakingComponent(r);
+    const onset = top ? top.trend.growing_since_ms : (r.trend ? (r.trend.growing_since_ms || r.trend.growing_since) : null);
     const since = r.has_leaks && typeof onset === "number" ? fullTime(onset) : "—";
     const row = el("tr", { class: "pick" + (r.source === state.source ? " on" : ""), "data-source": r.source },
       el("td", {}, el("span", { class: "comp" }, r.source)), el("td", {}, verdictPill(r)),
       el("td", { class: "r num" }, r.sample_count ? bytes(r.current_bytes) : "—"),
-      el("td", { class: "r num" }, r.trend && r.trend.rate_text && r.trend.status !== "insufficient_data" && r.trend.status !== "no_data"
-        ? r.trend.rate_text : "—"),
+      el("td", { class: "r num" }, verdictRate(r)),
       el("td", { class: "num" }, since), el("td", {}, sparkline(r)),
       el("td", { class: "num" }, String(info.runs || 0) + (info.running ? " (running)" : "")),
       el("td", { class: "num" }, info.last_sample_ms ? fullTime(info.last_sample_ms) : "—"));
@@ -252,6 +252,20 @@ function tile(label, value, cls) {
   return el("div", { class: "tile" }, el("div", { class: "k" }, label), el("div", { class: "v num" + (cls ? " " + cls : "") }, value));
 }
 
+// The one rate of a report, as `leak-history report` gives it: the usage
+// trend's, or, when only a component leaks, that component's ("+2.24 MiB/min
+// in session_cache"); "—" without a trend.
+function leakingComponent(report) {
+  const top = report.leak_candidates[0];
+  return report.has_leaks && !(report.trend && report.trend.is_leaking) && top && top.trend ? top : null;
+}
+function verdictRate(report) {
+  const trend = report.trend;
+  if (!trend || trend.status === "insufficient_data" || trend.status === "no_data") return "—";
+  const top = leakingComponent(report);
+  return top ? top.trend.rate_text + " in " + top.component : trend.rate_text;
+}
+
 function renderVerdict(report, baseline) {
   const badge = $("badge");
   const trend = report.trend;
@@ -266,6 +280,11 @@ function renderVerdict(report, baseline) {
   }
   let text;
   if (report.sample_count === 0) text = (report.recommendations[0] && report.recommendations[0].startsWith("No data")) ? report.recommendations[0] + "." : "No samples of '" + state.source + "' in this window.";
+  else if (trend && leakingComponent(report)) {
+    // The report leaks through a component whose own trend rises; the usage verdict is the second sentence.
+    const top = leakingComponent(report);
+    text = "Leaking in '" + top.component + "', " + top.trend.rate_text + ": its own trend rises. Usage alone: " + trend.explanation + ".";
+  }
   else if (trend) text = trend.explanation.charAt(0).toUpperCase() + trend.explanation.slice(1) + ".";
   else text = "Too few samples for a trend test (" + report.sample_count + "); the growth threshold alone decides.";
   $("explanation").textContent = text;
@@ -283,8 +302,12 @@ function renderVerdict(report, baseline) {
     tile("current", report.sample_count ? bytes(report.current_bytes) : "—"),
     tile("baseline", baseline ? bytes(baseline.usage_bytes) : "none"),
     tile("first vs last", report.sample_count > 1 ? pct(report.overall_growth_rate) : "—", growthClass),
-    tile("rate", trend && trend.rate_text && trend.status !== "insufficient_data" ? trend.rate_text : "—", trend && trend.is_leaking ? "up" : ""),
-    tile("growing since", trend && trend.growing_since_ms ? fullTime(trend.growing_since_ms) : "—", trend && trend.is_leaking ? "up" : ""),
+    // A component's rate names it in the label, so the tile keeps its width.
+    tile(leakingComponent(report) ? "rate of " + leakingComponent(report).component : "rate",
+      leakingComponent(report) ? leakingComponent(report).trend.rate_text : verdictRate(report), report.has_leaks ? "up" : ""),
+    tile("growing since", trend && trend.growing_since_ms ? fullTime(trend.growing_since_ms)
+      : (leakingComponent(report) && leakingComponent(report).trend.growing_since_ms ? fullTime(leakingComponent(report).trend.growing_since_ms) : "—"),
+      report.has_leaks ? "up" : ""),
     tile("samples", String(report.sample_count)),
   ];
   $("tiles").replaceChildren(...tiles);
