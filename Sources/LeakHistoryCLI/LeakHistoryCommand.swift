@@ -7,14 +7,26 @@ struct LeakHistoryCommand: AsyncParsableCommand {
     /// The release this build is; `leak-history --version` prints it with the schema version.
     static let version = "0.3.0"
 
+    // `--version` is a flag of this command alone, not ArgumentParser's
+    // `version:`, which every subcommand's help would list too: `watch
+    // --version V` is the watched run's version, and its help listed both.
     static let configuration = CommandConfiguration(
         commandName: "leak-history",
         abstract: "Records a process's memory history in SQLite and tells whether, where and how fast it leaks.",
-        version: "leak-history \(version) (database schema \(HistorySchema.version))",
+        usage: "leak-history <subcommand>",
         subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self, CompareCommand.self,
                       ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self,
                       WorkloadCommand.self, ServeCommand.self, FleetCommand.self, ImportCommand.self, RulesCommand.self]
     )
+
+    @Flag(help: "Show the version.")
+    var version = false
+
+    /// `leak-history --version`; with no subcommand, the help.
+    mutating func run() async throws {
+        guard version else { throw CleanExit.helpRequest(self) }
+        print("leak-history \(Self.version) (database schema \(HistorySchema.version))")
+    }
 
     /// Runs the command; every error leaves as one line `error: …` on standard
     /// error (usage help after it for a mistyped command line). As in
