@@ -128,7 +128,7 @@ extension WatchCommandLineTests {
     @Test func helpListsVersionOnceAsTheRunsVersion() async throws {
         let help = try await offThePool { try CLI.run(["watch", "--help"]) }
         #expect(help.status == 0, "\(help.stderr)")
-        let lines = help.stdout.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--version") }
+        let lines = help.stdout.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--version ") }
         #expect(lines.count == 1, "\(lines)")
         #expect(lines.first?.contains("--version <version>") == true, "\(lines)")
         #expect(help.stdout.contains("--pss-max-interval <duration>"))

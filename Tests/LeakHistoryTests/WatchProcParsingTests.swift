@@ -209,7 +209,7 @@ import Testing
             let threads = try stat.read { ProcStat.parse(buffer: $0) }?.threads
             _ = child.terminate(graceSecs: 2)
             var afterExit: WatchError?
-            do { _ = try status.read { $0.count } } catch { afterExit = error }
+            do throws(WatchError) { _ = try status.read { $0.count } } catch { afterExit = error }
             return (first, again, afterExit, threads)
         }
         #expect(first.name == "sleep")

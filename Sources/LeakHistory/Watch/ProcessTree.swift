@@ -122,7 +122,7 @@ public final class ProcessTree {
     public var rescanSecs: Double = 10
     /// The most processes a tree holds; more are left out (and `truncated` says so).
     public var maxProcesses = 256
-    /// Past this many threads in the tree, a look lists `/proc` rather than reading each thread's `children`.
+    /// Past this many threads in the tree, a look lists `/proc` rather than reading each thread's `children` (0: always).
     public var maxThreadsToFollow = 64
     /// Whether this kernel has `/proc/PID/task/TID/children`, which the scan then follows.
     public let followsChildren: Bool
@@ -199,7 +199,7 @@ public final class ProcessTree {
         lastSearchNs = now
         searches += 1
         let threads = members.values.reduce(0) { $0 + ($1.isZombie ? 0 : max(1, $1.threads)) }
-        if followsChildren && threads <= maxThreadsToFollow {
+        if followsChildren && maxThreadsToFollow > 0 && threads <= maxThreadsToFollow {
             searchChildren()
         } else {
             let full = lastFullListingNs == 0 || Double(now - lastFullListingNs) / 1e9 >= rescanSecs
