@@ -100,5 +100,5 @@ echo "watch --interval 1s / psrecord --interval 1: $(ratio "watch --interval 1s"
      "/ psrecord --include-children: $(ratio "watch --interval 1s" "psrecord --interval 1 --include-children")×;" \
      "watch --no-children --no-pss / psrecord: $(ratio "watch --interval 1s --no-children --no-pss" "psrecord --interval 1")×"
 for db in watch-1s watch-1s-alone watch-1s-rss watch-100ms; do
-    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $6 " rows (snapshots and parts)"}')"
+    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $7 " samples stored (runs: SAMPLES)"}')"
 done
