@@ -6,8 +6,9 @@
 #   PSRECORD=/tmp/psrecord/bin/psrecord scripts/watch-cpu.sh [SECONDS]
 #
 # Starts one Python process holding 200 MiB in 320 separate mappings (a
-# service-sized process: smaps_rollup walks every mapping), then, one after
-# the other on that same process, for SECONDS (default 120) each:
+# service-sized process: smaps_rollup walks every mapping), then, side by side
+# on that same process (all at once, so a loaded machine weighs on each the
+# same), for SECONDS (default 120):
 #   - psrecord PID --interval 1 (and with --include-children, which walks the
 #     process's children as watch does);
 #   - leak-history watch --pid PID --interval 1s (its default: with the tree,
@@ -44,7 +45,7 @@ target=$!
 sleep 3
 rss_kb=$(awk '/VmRSS/ {print $2}' /proc/$target/status)
 maps=$(wc -l </proc/$target/maps)
-echo "watch-cpu: target pid $target, $((rss_kb / 1024)) MB RSS, $maps mappings; each watcher runs ${seconds} s, one after the other"
+echo "watch-cpu: target pid $target, $((rss_kb / 1024)) MB RSS, $maps mappings; the watchers run side by side for ${seconds} s; $(uptime | sed 's/.*load/load/')"
 
 # measure NAME COMMAND…: runs COMMAND (which ends itself after $seconds) and
 # prints its CPU: in all, from wait4's rusage (µs, every thread), and in its
@@ -75,20 +76,29 @@ open(os.path.join(tmp, name + ".steady"), "w").write("%f" % steady)
 PY
 }
 
-measure "psrecord --interval 1" "$psrecord" "$target" --interval 1 --duration "$seconds" --log "$tmp/psrecord.log"
+pids=()
+measure "psrecord --interval 1" "$psrecord" "$target" --interval 1 --duration "$seconds" --log "$tmp/psrecord.log" &
+pids+=($!)
 measure "psrecord --interval 1 --include-children" "$psrecord" "$target" --interval 1 --include-children \
-    --duration "$seconds" --log "$tmp/psrecord-children.log"
-measure "watch --interval 1s" "$bin" watch --db "$tmp/watch-1s.sqlite" --pid "$target" --interval 1s --duration "${seconds}s"
+    --duration "$seconds" --log "$tmp/psrecord-children.log" &
+pids+=($!)
+measure "watch --interval 1s" "$bin" watch --db "$tmp/watch-1s.sqlite" --pid "$target" --interval 1s --duration "${seconds}s" &
+pids+=($!)
 measure "watch --interval 1s --no-children" "$bin" watch --db "$tmp/watch-1s-alone.sqlite" --pid "$target" --interval 1s \
-    --duration "${seconds}s" --no-children
+    --duration "${seconds}s" --no-children &
+pids+=($!)
 measure "watch --interval 1s --no-children --no-pss" "$bin" watch --db "$tmp/watch-1s-rss.sqlite" --pid "$target" \
-    --interval 1s --duration "${seconds}s" --no-children --no-pss
-measure "watch --interval 100ms" "$bin" watch --db "$tmp/watch-100ms.sqlite" --pid "$target" --interval 100ms --duration "${seconds}s"
+    --interval 1s --duration "${seconds}s" --no-children --no-pss &
+pids+=($!)
+measure "watch --interval 100ms" "$bin" watch --db "$tmp/watch-100ms.sqlite" --pid "$target" --interval 100ms --duration "${seconds}s" &
+pids+=($!)
+wait "${pids[@]}"   # the watchers, not the target
+echo "watch-cpu: done; $(uptime | sed 's/.*load/load/')"
 
 ratio() { echo "scale=2; $(cat "$tmp/$1.steady") / $(cat "$tmp/$2.steady")" | bc; }
 echo "watch --interval 1s / psrecord --interval 1: $(ratio "watch --interval 1s" "psrecord --interval 1")×;" \
      "/ psrecord --include-children: $(ratio "watch --interval 1s" "psrecord --interval 1 --include-children")×;" \
      "watch --no-children --no-pss / psrecord: $(ratio "watch --interval 1s --no-children --no-pss" "psrecord --interval 1")×"
 for db in watch-1s watch-1s-alone watch-1s-rss watch-100ms; do
-    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $6 " rows (snapshots and parts)"}')"
+    echo "$db: $("$bin" runs --db "$tmp/$db.sqlite" | tail -n +2 | awk '{print $7 " samples stored (runs: SAMPLES)"}')"
 done

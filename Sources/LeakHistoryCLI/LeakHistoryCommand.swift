@@ -19,10 +19,21 @@ struct LeakHistoryCommand: AsyncParsableCommand {
     /// The release this build is; `leak-history --version` prints it with the schema version.
     static let version = "0.3.0"
 
+    /// What `leak-history --version` prints.
+    static var versionText: String { "leak-history \(version) (database schema \(HistorySchema.version))" }
+
+    // `--version` is read by `main` itself, not declared: ArgumentParser's
+    // `version:` puts a `--version` flag in every subcommand's help (`watch
+    // --help` listed it beside `watch --version V`, the watched run's
+    // version), and a flag of this command would be parsed after any
+    // subcommand too, taking `watch --version 1.2` from `watch`.
     static let configuration = CommandConfiguration(
         commandName: "leak-history",
         abstract: "Records a process's memory history in SQLite and tells whether, where and how fast it leaks.",
-        version: "leak-history \(version) (database schema \(HistorySchema.version))",
+        usage: """
+            leak-history <subcommand>
+            leak-history --version
+            """,
         subcommands: [DemoCommand.self, ReportCommand.self, TrendCommand.self, SourcesCommand.self, RunsCommand.self, CompareCommand.self,
                       ExportCommand.self, BaselineCommand.self, IngestCommand.self, PruneCommand.self, WatchCommand.self,
                       WorkloadCommand.self, ServeCommand.self, FleetCommand.self, ImportCommand.self, RulesCommand.self]
@@ -35,6 +46,10 @@ struct LeakHistoryCommand: AsyncParsableCommand {
     /// SIGINT in the mask the main thread inherits, and `watch` must still
     /// catch Ctrl-C (the pool's threads unblock it).
     static func main() async {
+        if Array(CommandLine.arguments.dropFirst()) == ["--version"] {
+            print(versionText)
+            return
+        }
         do {
             var command = try await asyncParseAsRoot(nil)
             if var asyncCommand = command as? AsyncParsableCommand {

@@ -111,6 +111,8 @@ import Testing
             (["watch", "--db", db, "--pid", "\(unusedPID)"], 1, "no process with pid \(unusedPID)"),
             (["watch", "--db", db, "--", "leak-history-no-such-command"], 127, "cannot run 'leak-history-no-such-command'"),
             (["watch", "--db", db, "--cgroup", dir.path("nowhere")], 1, "is not a cgroup v2 directory"),
+            (["watch", "--db", db, "--pss-interval", "30s", "--pss-max-interval", "10s", "--", "true"], 64,
+             "--pss-max-interval must be at least --pss-interval"),
         ]
         for (arguments, status, message) in cases {
             let result = try await offThePool { try CLI.run(arguments) }
@@ -120,6 +122,23 @@ import Testing
             #expect(result.stderr.hasPrefix("error: "), "\(arguments): \(result.stderr)")
         }
         #expect(!FileManager.default.fileExists(atPath: db), "no database is created for a watch that never started")
+    }
+}
+
+extension WatchCommandLineTests {
+    /// `watch --version V` is the run's version: the help lists that option
+    /// once, not also leak-history's own `--version` flag, which it shadows.
+    @Test func helpListsVersionOnceAsTheRunsVersion() async throws {
+        let help = try await offThePool { try CLI.run(["watch", "--help"]) }
+        #expect(help.status == 0, "\(help.stderr)")
+        let lines = help.stdout.split(separator: "\n").filter { $0.trimmingCharacters(in: .whitespaces).hasPrefix("--version ") }
+        #expect(lines.count == 1, "\(lines)")
+        #expect(lines.first?.contains("--version <version>") == true, "\(lines)")
+        #expect(help.stdout.contains("--pss-max-interval <duration>"))
+        // leak-history's own version is still one flag away.
+        let version = try await offThePool { try CLI.run(["--version"]) }
+        #expect(version.status == 0)
+        #expect(version.stdout.hasPrefix("leak-history "), "\(version.stdout)")
     }
 }
 

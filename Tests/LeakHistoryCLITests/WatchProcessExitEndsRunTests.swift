@@ -112,3 +112,33 @@ import Testing
         #expect(runs.stdout.split(separator: "\n").count == 2, "\(runs.stdout)")
     }
 }
+
+/// With `flushIntervalSecs` set, the session writes the samples itself, from
+/// a thread of its own, as the watch goes: the recorder has no flush timer,
+/// and when `run` returns every sample is in the file, before the run ends.
+@Suite struct WatchSessionFlushesTests {
+    @Test func theSessionWritesEverySampleBeforeTheRunEnds() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let path = dir.path("watch.sqlite")
+        let child = try Workload.spawn(["sawtooth", "--amplitude-mb", "4", "--period-secs", "0.5"])
+        defer { _ = child.terminate(graceSecs: 2) }
+        let (stored, sampled, endedBeforeClose) = try await offThePool {
+            let config = LeakDetectionConfig.forWatch(intervalSecs: 0.1, durationSecs: 1)
+            let sampler = try MemorySampler(pid: child.pid, databasePath: path, source: "flushed", config: config,
+                                            flushIntervalSecs: 0)
+            let session = WatchSession(samplers: [sampler], intervalSecs: 0.1, durationSecs: 1, wakeup: try WatchWakeup())
+            session.flushIntervalSecs = 0.1
+            _ = session.run()
+            let reader = try HistoryReader(path: path)
+            defer { try? reader.close() }
+            let stored = try reader.snapshots(source: "flushed").count
+            let ended = try reader.runs(source: "flushed").first?.endedMs != nil
+            try session.endAll()
+            return (stored, sampler.sampleCount, ended)
+        }
+        #expect(sampled >= 5)
+        #expect(stored == sampled, "every sample is written when run returns: \(stored) of \(sampled)")
+        #expect(!endedBeforeClose, "the rows came from the session's flushes, not from ending the run")
+    }
+}

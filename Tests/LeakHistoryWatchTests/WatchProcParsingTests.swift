@@ -190,3 +190,44 @@ import Testing
             """
     }
 }
+
+/// A `/proc` file kept open is read afresh at each `read`, and once its
+/// process has exited (and been reaped) every read fails with ESRCH: a pid
+/// given to a later process is never read through it.
+@Suite struct WatchProcFileHandleTests {
+    @Test func aKeptFileReadsTheProcessAsItIsNowAndFailsOnceItIsGone() async throws {
+        let (first, again, afterExit, statThreads) = try await offThePool {
+            let child = try ChildProcess.spawn(["sleep", "30"])
+            defer { _ = child.terminate(graceSecs: 2) }
+            let status = try ProcFileHandle("/proc/\(child.pid)/status")
+            let stat = try ProcFileHandle("/proc/\(child.pid)/stat")
+            // posix_spawn returns before the exec is done: wait until the child is sleep.
+            var first = try status.read { ProcStatus.parse(bytes: $0) }
+            for _ in 0..<500 where first.name != "sleep" {
+                usleep(10_000)
+                first = try status.read { ProcStatus.parse(bytes: $0) }
+            }
+            let again = try status.read { ProcStatus.parse(bytes: $0) }
+            let threads = try stat.read { ProcStat.parse(buffer: $0) }?.threads
+            _ = child.terminate(graceSecs: 2)
+            var afterExit: WatchError?
+            do throws(WatchError) { _ = try status.read { $0.count } } catch { afterExit = error }
+            return (first, again, afterExit, threads)
+        }
+        #expect(first.name == "sleep")
+        #expect(first.pid != nil && first.pid == again.pid)
+        #expect(again.vmRSSBytes != nil)
+        #expect(statThreads == 1)
+        guard case .unreadable(_, let code) = afterExit else {
+            Issue.record("a read after the exit: \(String(describing: afterExit))")
+            return
+        }
+        #expect(code == ESRCH)
+    }
+
+    @Test func aChildrenFileListsThePids() {
+        let text = Array("4242 4243 17 ".utf8)
+        #expect(text.withUnsafeBufferPointer { ProcessTree.pids(in: $0) } == [4242, 4243, 17])
+        #expect([UInt8]().withUnsafeBufferPointer { ProcessTree.pids(in: $0) } == [])
+    }
+}

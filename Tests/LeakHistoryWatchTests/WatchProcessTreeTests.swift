@@ -88,16 +88,27 @@ import Testing
         #expect(last.usageBytes > 40 << 20, "\(last.usageBytes)")
     }
 
+    /// The tree is watched with `--pid` once it is up: the first sample (the
+    /// only progress line of a 3 s watch that is not on a terminal) sees its
+    /// three processes, steady.py has its block before the watch starts, and
+    /// leaky.py grows through all of it. Started with `--`, the programs would
+    /// start up under the watch, and on a loaded machine the first sample
+    /// could see the shell alone, or steady.py still allocating its block.
     @Test func textReportListsTheProgramsAndSaysWhatTheTotalIs() async throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let programs = try PythonPrograms(in: dir.url.path)
         let db = dir.path("watch.sqlite")
         let result = try await offThePool {
-            try CLI.run(["watch", "--db", db, "--interval", "100ms", "--duration", "3s", "--"]
-                        + programs.shellTree([programs.leaky(mbPerSec: 8, seconds: 30), programs.steady(mb: 20, seconds: 30)]))
+            let shell = try ChildProcess.spawn(programs.shellTree([programs.leaky(mbPerSec: 8, seconds: 60),
+                                                                   programs.steady(mb: 20, seconds: 60, announcing: true)]))
+            let tree = ProcessTree(root: shell.pid)
+            defer { _ = ProcessTreeStopper.stop(shell, tree: tree, firstSignal: SIGTERM, graceSecs: 2) }
+            #expect(programs.waitForReady(1), "steady.py has touched its block")
+            #expect(programs.waitForPrograms(2))
+            return try CLI.run(["watch", "--db", db, "--interval", "100ms", "--duration", "3s", "--pid", "\(shell.pid)"])
         }
-        #expect(result.status == 124, "\(result.stderr)")
+        #expect(result.status == 0, "\(result.stderr)")
         #expect(result.stdout.contains("usage: PSS of 3 processes of the tree"), "\(result.stdout)")
         #expect(result.stdout.contains("programs in the tree:"))
         let leakyLine = result.stdout.split(separator: "\n").first { $0.contains("python3 leaky.py") && $0.contains("MB (+") }
@@ -105,6 +116,7 @@ import Testing
         let steadyLine = result.stdout.split(separator: "\n").first { $0.contains("python3 steady.py") && $0.contains("MB (") }
         #expect(steadyLine?.contains("not growing") == true, "\(result.stdout)")
         #expect(result.stderr.contains("in 3 processes"), "the progress line counts the tree: \(result.stderr)")
+        #expect(programs.survivors().isEmpty)
     }
 
     @Test func noChildrenWatchesTheTopProcessAlone() async throws {
@@ -149,34 +161,64 @@ import Testing
     /// last listing: a child started between two scans moves the newest pid,
     /// so it is listed and found; between listings the members stay as they are.
     @Test func aChildStartedBetweenScansIsFoundThroughTheNewestPID() async throws {
-        let (before, after, found, listingsGrew) = try await offThePool {
+        let (before, after, found, searchesGrew) = try await offThePool {
             // The shell counts with builtins (no process) for a moment, then starts a child.
             let parent = try ChildProcess.spawn(["sh", "-c", "i=0; while [ $i -lt 200000 ]; do i=$((i+1)); done; sleep 30"])
             defer { _ = ProcessTreeStopper.stop(parent, tree: ProcessTree(root: parent.pid), firstSignal: SIGTERM, graceSecs: 2) }
             let tree = ProcessTree(root: parent.pid)
             let before = ProcessTree.newestPID()
             let alone = tree.scan() == [parent.pid]
-            let listings = tree.listings
+            let searches = tree.searches
             var found = false
             for _ in 0..<100 where !found {
                 usleep(50_000)
                 found = tree.scan().count == 2
             }
-            return (before, ProcessTree.newestPID(), alone && found, tree.listings > listings)
+            let searchedWithoutListing = !tree.followsChildren || tree.listings == 0
+            return (before, ProcessTree.newestPID(), alone && found, tree.searches > searches && searchedWithoutListing)
         }
         let newest = try #require(before)
         #expect(after != newest, "a process was created: the newest pid moved")
         #expect(found, "the shell alone at first, then with the child it started between two scans")
-        #expect(listingsGrew)
+        #expect(searchesGrew, "the new pid made the scan look for new members (through children files: /proc never listed)")
     }
 
-    /// The PSS and RSS of `root` and its descendants, read by the test from `/proc`.
-    static func independentSum(tree root: Int32) -> (pss: Int64, rss: Int64) {
+    /// Through `/proc/PID/task/TID/children`, the scan finds children and
+    /// grandchildren without listing `/proc`; listing `/proc` (the fallback for
+    /// kernels without those files, or for members with many threads) finds
+    /// the same tree, as does the test's own walk of every pid's parent.
+    @Test func childrenFilesAndAListingOfProcFindTheSameTree() async throws {
+        let dir = try TemporaryDirectory()
+        defer { dir.remove() }
+        let programs = try PythonPrograms(in: dir.url.path)
+        let (followed, listed, walked, followsChildren, listingsWhenFollowing, listingsWhenListing) = try await offThePool {
+            // sh → (sh → python3 steady.py) and python3 steady.py: four processes, one a grandchild.
+            let inner = "/bin/sh -c '\(programs.steady(mb: 1, seconds: 60)) & wait'"
+            let shell = try ChildProcess.spawn(["/bin/sh", "-c", "\(inner) & \(programs.steady(mb: 1, seconds: 60)) & wait"])
+            defer { _ = ProcessTreeStopper.stop(shell, tree: ProcessTree(root: shell.pid), firstSignal: SIGTERM, graceSecs: 2) }
+            #expect(programs.waitForPrograms(2))
+            let following = ProcessTree(root: shell.pid)
+            let listing = ProcessTree(root: shell.pid)
+            listing.maxThreadsToFollow = 0
+            let followed = Set(following.scan()), listed = Set(listing.scan())
+            return (followed, listed, Set(Self.independentTree(root: shell.pid)), following.followsChildren,
+                    following.listings, listing.listings)
+        }
+        #expect(followed.count == 4, "\(followed)")
+        #expect(followed == walked, "children files: \(followed), every pid's parent: \(walked)")
+        #expect(listed == walked, "listing: \(listed), every pid's parent: \(walked)")
+        #expect(listingsWhenListing == 1)
+        if followsChildren { #expect(listingsWhenFollowing == 0) }
+        #expect(programs.survivors().isEmpty)
+    }
+
+    /// `root` and its live descendants, found by the test from every pid's parent.
+    static func independentTree(root: Int32) -> [Int32] {
         var parents: [Int32: Int32] = [:]
         for pid in ProcessTree.listPIDs() {
             if let stat = ProcStat.read(pid: pid), !stat.isZombie { parents[pid] = stat.parentPID }
         }
-        func inTree(_ pid: Int32) -> Bool {
+        return parents.keys.filter { pid in
             var current = pid
             for _ in 0..<64 {
                 if current == root { return true }
@@ -185,8 +227,12 @@ import Testing
             }
             return false
         }
+    }
+
+    /// The PSS and RSS of `root` and its descendants, read by the test from `/proc`.
+    static func independentSum(tree root: Int32) -> (pss: Int64, rss: Int64) {
         var pss: Int64 = 0, rss: Int64 = 0
-        for pid in parents.keys where inTree(pid) {
+        for pid in independentTree(root: root) {
             let rollup = SmapsRollup.parse((try? String(contentsOfFile: "/proc/\(pid)/smaps_rollup", encoding: .utf8)) ?? "")
             pss += rollup.pssBytes ?? 0
             rss += rollup.rssBytes ?? 0

@@ -47,7 +47,8 @@ package struct PythonPrograms {
     /// The interpreter itself, not a version manager's shim (a shell script that would add programs to a tree).
     package let python: String
 
-    /// Writes `leaky.py RATE_MB_PER_SEC SECONDS` and `steady.py MB SECONDS` to `dir`.
+    /// Writes `leaky.py RATE_MB_PER_SEC SECONDS` and `steady.py MB SECONDS [READY]` to `dir`
+    /// (steady.py creates `READY.PID` once it has touched its block).
     /// Both exit after SECONDS, so a test that fails cannot leave them running for long.
     package init(in dir: String) throws {
         self.dir = dir
@@ -68,12 +69,13 @@ package struct PythonPrograms {
                 time.sleep(0.05)
             """.write(toFile: "\(dir)/leaky.py", atomically: true, encoding: .utf8)
         try """
-            import sys, time
+            import os, sys, time
             mb, seconds = int(sys.argv[1]), float(sys.argv[2])
             block = bytearray(mb * 1048576)
             for i in range(0, len(block), 4096):
                 block[i] = 1
-            print("ready", flush=True) if len(sys.argv) > 3 else None
+            if len(sys.argv) > 3:
+                open("%s.%d" % (sys.argv[3], os.getpid()), "w").close()
             end = time.time() + seconds
             while time.time() < end:
                 time.sleep(0.05)
@@ -82,7 +84,21 @@ package struct PythonPrograms {
 
     /// `python leaky.py RATE SECONDS`, as a shell word list.
     package func leaky(mbPerSec: Double, seconds: Double) -> String { "\(python) \(dir)/leaky.py \(mbPerSec) \(seconds)" }
-    package func steady(mb: Int, seconds: Double) -> String { "\(python) \(dir)/steady.py \(mb) \(seconds)" }
+    package func steady(mb: Int, seconds: Double, announcing: Bool = false) -> String {
+        "\(python) \(dir)/steady.py \(mb) \(seconds)" + (announcing ? " \(dir)/ready" : "")
+    }
+
+    /// Waits until `count` steady.py processes started `announcing` have touched their blocks.
+    @discardableResult
+    package func waitForReady(_ count: Int, timeoutSecs: Double = 30) -> Bool {
+        let deadline = Date(timeIntervalSinceNow: timeoutSecs)
+        while Date() < deadline {
+            let ready = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).filter { $0.hasPrefix("ready.") }
+            if ready.count >= count { return true }
+            usleep(20_000)
+        }
+        return false
+    }
 
     /// A shell that starts `programs` in the background and waits for them: a real tree of three or more processes.
     package func shellTree(_ programs: [String]) -> [String] {

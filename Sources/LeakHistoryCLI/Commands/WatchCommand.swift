@@ -96,12 +96,17 @@ struct WatchCommand: ParsableCommand {
     var noPss = false
 
     @Option(help: ArgumentHelp(
-        "Read PSS (smaps_rollup) of each process at most this often, sooner when its RSS moved by more than --pss-rss-change; in between, PSS follows RSS (0: at every sample).",
+        "Read PSS (smaps_rollup) of each process at most this often (less often while it stays where RSS carries it, see --pss-max-interval), sooner when its RSS moved by more than --pss-rss-change; in between, PSS follows RSS (0: at every sample).",
         valueName: "duration"))
     var pssInterval = "10s"
 
     @Option(help: ArgumentHelp("The RSS change, in percent, that makes a PSS read due before --pss-interval.", valueName: "percent"))
     var pssRssChange: Double = 1
+
+    @Option(help: ArgumentHelp(
+        "While PSS reads keep finding PSS where RSS had carried it (within --pss-rss-change), each doubles the wait for the next, from --pss-interval up to this (default: 2m, or --pss-interval if longer; equal to --pss-interval: a fixed schedule).",
+        valueName: "duration"))
+    var pssMaxInterval: String?
 
     @Flag(help: "Watch the process alone, not its descendants.")
     var noChildren = false
@@ -151,6 +156,13 @@ struct WatchCommand: ParsableCommand {
         guard try Self.pssIntervalSecs(pssInterval) <= 86_400 else {
             throw ValidationError("--pss-interval must be at most 24h.")
         }
+        if let pssMaxInterval {
+            let longest = try Self.pssIntervalSecs(pssMaxInterval, option: "--pss-max-interval")
+            guard longest <= 86_400 else { throw ValidationError("--pss-max-interval must be at most 24h.") }
+            guard longest >= (try Self.pssIntervalSecs(pssInterval)) else {
+                throw ValidationError("--pss-max-interval must be at least --pss-interval (\(pssInterval)).")
+            }
+        }
         guard pssRssChange.isFinite, pssRssChange >= 0, pssRssChange <= 100 else {
             throw ValidationError("--pss-rss-change must be a percentage between 0 and 100.")
         }
@@ -195,8 +207,9 @@ struct WatchCommand: ParsableCommand {
     }
 
     private var pssSchedule: PSSSchedule {
-        PSSSchedule(maxAgeSecs: (try? Self.pssIntervalSecs(pssInterval)) ?? 10,
-                    rssChangeFraction: pssRssChange / 100)
+        let shortest = (try? Self.pssIntervalSecs(pssInterval)) ?? 10
+        let longest = pssMaxInterval.flatMap { try? Self.pssIntervalSecs($0, option: "--pss-max-interval") } ?? 120
+        return PSSSchedule(maxAgeSecs: shortest, rssChangeFraction: pssRssChange / 100, longestAgeSecs: max(shortest, longest))
     }
 
     func run() throws {
@@ -245,6 +258,8 @@ struct WatchCommand: ParsableCommand {
         let session = WatchSession(samplers: samplers, intervalSecs: intervalSecs, durationSecs: durationSecs,
                                    wakeup: wakeup, command: watchesTree ? nil : child)
         session.statusIntervalSecs = display.statusIntervalSecs
+        // About one flush per sample, at most ten a second: every sample's parts are stored.
+        session.flushIntervalSecs = min(1, max(0.1, intervalSecs))
         let targets = samplers.map { "\($0.source) (\($0.targetLabel)\(noChildren || cgroup != nil ? "" : " and descendants"))" }
             .joined(separator: ", ")
         display.note("watching \(targets) every \(Self.text(seconds: intervalSecs))"
@@ -321,8 +336,8 @@ struct WatchCommand: ParsableCommand {
         let path = database.path
         let readPSS = !noPss
         let schedule = pssSchedule
-        // About one flush per sample, at most ten a second: every sample's parts are stored.
-        let flushSecs = min(1, max(0.1, try Self.seconds(interval, option: "--interval")))
+        // The session flushes after its ticks (`flushSecs`), not a timer of each recorder.
+        let flushSecs = 0.0
         let deployment = try deployment()
         func sampler(pid: Int32, adopter: Int32?, source: String?, command: String?) throws -> MemorySampler {
             if noChildren {
@@ -464,8 +479,8 @@ struct WatchCommand: ParsableCommand {
     }
 
     /// `--pss-interval`: a duration, or 0 (`0`, `0s`, `0ms`) for every sample.
-    static func pssIntervalSecs(_ text: String) throws -> Double {
-        ["0", "0s", "0ms"].contains(text) ? 0 : try seconds(text, option: "--pss-interval")
+    static func pssIntervalSecs(_ text: String, option: String = "--pss-interval") throws -> Double {
+        ["0", "0s", "0ms"].contains(text) ? 0 : try seconds(text, option: option)
     }
 
     /// Seconds in a duration option (`250ms`, `1s`, `2m`, a bare number is seconds).

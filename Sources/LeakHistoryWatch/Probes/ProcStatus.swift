@@ -38,21 +38,50 @@ public struct ProcStatus: Sendable, Equatable {
 
     /// The fields of `text`, the content of a `/proc/PID/status` file.
     public static func parse(_ text: String) -> ProcStatus {
+        var text = text
+        return text.withUTF8 { parse(bytes: $0) }
+    }
+
+    /// `parse` on the file's bytes: strings are made only for the dozen lines
+    /// kept, not for the fifty others (a watch parses this file for every
+    /// process at every sample).
+    static func parse(bytes: UnsafeBufferPointer<UInt8>) -> ProcStatus {
         var status = ProcStatus()
-        for (key, value) in KeyValueText.colonSeparated(text) {
-            switch key {
-            case "Name": status.name = value
-            case "State": status.state = value.split(separator: " ").first.map(String.init)
-            case "Tgid": status.tgid = Int32(value)
-            case "Pid": status.pid = Int32(value)
-            case "Kthread": status.isKernelThreadFlag = Int(value).map { $0 != 0 }
-            case "VmRSS": status.vmRSSBytes = KeyValueText.kilobytes(value)
-            case "RssAnon": status.rssAnonBytes = KeyValueText.kilobytes(value)
-            case "RssFile": status.rssFileBytes = KeyValueText.kilobytes(value)
-            case "RssShmem": status.rssShmemBytes = KeyValueText.kilobytes(value)
-            case "VmSwap": status.vmSwapBytes = KeyValueText.kilobytes(value)
-            case "VmHWM": status.vmHWMBytes = KeyValueText.kilobytes(value)
-            default: break
+        KeyValueText.forEachColonSeparated(bytes) { key, value in
+            // Dispatch on the key's length first: most lines are not wanted.
+            switch key.count {
+            case 3:
+                if KeyValueText.equals(key, "Pid") { status.pid = Int32(KeyValueText.string(value)) }
+            case 4:
+                if KeyValueText.equals(key, "Name") {
+                    status.name = KeyValueText.string(value)
+                } else if KeyValueText.equals(key, "Tgid") {
+                    status.tgid = Int32(KeyValueText.string(value))
+                }
+            case 5:
+                if KeyValueText.equals(key, "State") {
+                    // The letter before the blank: `S (sleeping)`.
+                    let letter = value.prefix { $0 != UInt8(ascii: " ") }
+                    if !letter.isEmpty { status.state = KeyValueText.string(letter) }
+                } else if KeyValueText.equals(key, "VmRSS") {
+                    status.vmRSSBytes = KeyValueText.kilobytes(value)
+                } else if KeyValueText.equals(key, "VmHWM") {
+                    status.vmHWMBytes = KeyValueText.kilobytes(value)
+                }
+            case 6:
+                if KeyValueText.equals(key, "VmSwap") { status.vmSwapBytes = KeyValueText.kilobytes(value) }
+            case 7:
+                if KeyValueText.equals(key, "RssAnon") {
+                    status.rssAnonBytes = KeyValueText.kilobytes(value)
+                } else if KeyValueText.equals(key, "RssFile") {
+                    status.rssFileBytes = KeyValueText.kilobytes(value)
+                } else if KeyValueText.equals(key, "Kthread") {
+                    status.isKernelThreadFlag = Int(KeyValueText.string(value)).map { $0 != 0 }
+                }
+            case 8:
+                if KeyValueText.equals(key, "RssShmem") { status.rssShmemBytes = KeyValueText.kilobytes(value) }
+            default:
+                break
             }
         }
         return status
@@ -102,27 +131,41 @@ public struct SmapsRollup: Sendable, Equatable {
 /// The line formats of `/proc` and cgroup files, scanned as bytes: these
 /// files are ASCII, and a watch parses one or two of them at every sample.
 enum KeyValueText {
+    typealias Bytes = Slice<UnsafeBufferPointer<UInt8>>
+
     /// `Key:<blanks>value` lines. A line with no colon, or whose key holds a
     /// blank (the address line of `smaps_rollup`), is skipped.
     static func colonSeparated(_ text: String) -> [(key: String, value: String)] {
         var result: [(String, String)] = []
-        forEachLine(text) { line in
+        var text = text
+        text.withUTF8 { bytes in
+            forEachColonSeparated(bytes) { key, value in result.append((string(key), string(value))) }
+        }
+        return result
+    }
+
+    /// Calls `body` with the key and the value (blanks around it trimmed) of
+    /// each `Key:<blanks>value` line of `bytes`, with no copy; lines as
+    /// `colonSeparated` takes them.
+    static func forEachColonSeparated(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (_ key: Bytes, _ value: Bytes) -> Void) {
+        forEachLine(bytes) { line in
             guard let colon = line.firstIndex(of: UInt8(ascii: ":")), colon > line.startIndex else { return }
             let key = line[..<colon]
             guard !key.contains(where: isBlank) else { return }
-            let value = trimmed(line[(colon + 1)...])
-            result.append((String(decoding: key, as: UTF8.self), String(decoding: value, as: UTF8.self)))
+            body(key, trimmed(line[(colon + 1)...]))
         }
-        return result
     }
 
     /// `key<blank>value` lines with an integer value, as cgroup v2 writes them.
     static func spaceSeparatedIntegers(_ text: String) -> [(key: String, value: Int64)] {
         var result: [(String, Int64)] = []
-        forEachLine(text) { line in
-            let fields = line.split(whereSeparator: isBlank)
-            guard fields.count == 2, let value = Int64(String(decoding: fields[1], as: UTF8.self)) else { return }
-            result.append((String(decoding: fields[0], as: UTF8.self), value))
+        var text = text
+        text.withUTF8 { bytes in
+            forEachLine(bytes) { line in
+                let fields = line.split(whereSeparator: isBlank)
+                guard fields.count == 2, let value = Int64(string(fields[1])) else { return }
+                result.append((string(fields[0]), value))
+            }
         }
         return result
     }
@@ -131,16 +174,30 @@ enum KeyValueText {
     /// the only unit it writes there: another unit, none, a negative number or
     /// an overflow gives `nil` rather than a guess.
     static func kilobytes(_ value: String) -> Int64? {
-        let fields = Array(value.utf8).split(whereSeparator: isBlank)
+        var value = value
+        return value.withUTF8 { kilobytes($0[...]) }
+    }
+
+    static func kilobytes(_ value: Bytes) -> Int64? {
+        let fields = value.split(whereSeparator: isBlank)
         guard fields.count == 2, fields[1].count == 2,
               fields[1].first.map({ $0 | 0x20 }) == UInt8(ascii: "k"), fields[1].last.map({ $0 | 0x20 }) == UInt8(ascii: "b"),
-              let number = Int64(String(decoding: fields[0], as: UTF8.self)), number >= 0 else { return nil }
+              let number = Int64(string(fields[0])), number >= 0 else { return nil }
         let (bytes, overflow) = number.multipliedReportingOverflow(by: 1024)
         return overflow ? nil : bytes
     }
 
-    private static func forEachLine(_ text: String, _ body: (ArraySlice<UInt8>) -> Void) {
-        let bytes = Array(text.utf8)
+    /// Whether `bytes` are the ASCII `literal`.
+    static func equals(_ bytes: Bytes, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        return literal.withUTF8Buffer { $0.elementsEqual(bytes) }
+    }
+
+    static func string(_ bytes: Bytes) -> String {
+        String(decoding: UnsafeBufferPointer(rebasing: bytes), as: UTF8.self)
+    }
+
+    private static func forEachLine(_ bytes: UnsafeBufferPointer<UInt8>, _ body: (Bytes) -> Void) {
         var start = 0
         while start < bytes.count {
             let end = bytes[start...].firstIndex(of: UInt8(ascii: "\n")) ?? bytes.count
@@ -153,7 +210,7 @@ enum KeyValueText {
         byte == UInt8(ascii: " ") || byte == UInt8(ascii: "\t")
     }
 
-    private static func trimmed(_ bytes: ArraySlice<UInt8>) -> ArraySlice<UInt8> {
+    private static func trimmed(_ bytes: Bytes) -> Bytes {
         var slice = bytes
         while let first = slice.first, isBlank(first) { slice = slice.dropFirst() }
         while let last = slice.last, isBlank(last) || last == UInt8(ascii: "\r") { slice = slice.dropLast() }

@@ -20,6 +20,8 @@ public struct ProcStat: Sendable, Equatable {
     /// Clock ticks after boot when the process started: with the pid, it tells
     /// a process from a later one that was given the same pid.
     public var startTicks: UInt64
+    /// The threads of the process (`num_threads`).
+    public var threads: Int = 1
 
     public var isZombie: Bool { state == "Z" || state == "X" }
 
@@ -31,13 +33,17 @@ public struct ProcStat: Sendable, Equatable {
     /// `parse` on the file's bytes: no strings are made (a watch reads the stat
     /// of every new process on the machine).
     static func parse(bytes: [UInt8]) -> ProcStat? {
+        bytes.withUnsafeBufferPointer { parse(buffer: $0) }
+    }
+
+    static func parse(buffer bytes: UnsafeBufferPointer<UInt8>) -> ProcStat? {
         guard let open = bytes.firstIndex(of: UInt8(ascii: "(")),
               let close = bytes.lastIndex(of: UInt8(ascii: ")")), close > open,
               let pid = number(bytes[..<open], as: Int32.self) else { return nil }
         // After ") ": state(3) ppid(4) pgrp(5) session(6) tty(7) tpgid(8) flags(9)
         // minflt(10) cminflt(11) majflt(12) cmajflt(13) utime(14) stime(15) cutime(16)
         // cstime(17) priority(18) nice(19) threads(20) itrealvalue(21) starttime(22).
-        var fields: [ArraySlice<UInt8>] = []
+        var fields: [Slice<UnsafeBufferPointer<UInt8>>] = []
         fields.reserveCapacity(20)
         var start: Int?
         for index in (close + 1)..<bytes.count {
@@ -55,11 +61,11 @@ public struct ProcStat: Sendable, Equatable {
               let group = number(fields[2], as: Int32.self),
               let startTicks = number(fields[19], as: UInt64.self) else { return nil }
         return ProcStat(pid: pid, state: Character(UnicodeScalar(fields[0].first!)), parentPID: parent,
-                        processGroup: group, startTicks: startTicks)
+                        processGroup: group, startTicks: startTicks, threads: number(fields[17], as: Int.self) ?? 1)
     }
 
     /// A decimal number, blanks around it allowed (a leading `-` for signed types); nil on anything else or overflow.
-    private static func number<T: FixedWidthInteger>(_ digits: ArraySlice<UInt8>, as type: T.Type) -> T? {
+    private static func number<T: FixedWidthInteger>(_ digits: Slice<UnsafeBufferPointer<UInt8>>, as type: T.Type) -> T? {
         var slice = digits
         while let first = slice.first, first == UInt8(ascii: " ") { slice = slice.dropFirst() }
         while let last = slice.last, last == UInt8(ascii: " ") || last == UInt8(ascii: "\n") { slice = slice.dropLast() }
@@ -97,136 +103,304 @@ public struct ProcStat: Sendable, Equatable {
 /// is re-parented away (a double-forked daemon of a watched `--pid`), as long
 /// as it was seen before its parent exited.
 ///
-/// Cheap at every sample: `/proc` is listed only when a process was created
-/// since the last listing (the newest pid in `/proc/loadavg` moved), else
-/// only the members' `/proc/PID/stat` are read; `/proc/PID/stat` is read only
-/// for pids not seen at the previous listing (a new process), and for every
-/// pid once every `rescanSecs` (a pid freed and given to a new process
-/// between two scans).
+/// Cheap at every sample. New members are looked for only when a process was
+/// created since the last look (the newest pid in `/proc/loadavg` moved), and
+/// at least every `rescanSecs`; otherwise only the members' `/proc/PID/stat`
+/// are read again (kept open, one `pread` each), to see them exit or turn
+/// zombie. Looking means reading the members' `/proc/PID/task/TID/children`
+/// (`followsChildren`): a handful of small files, whatever runs on the
+/// machine. Where the kernel has no `children` files (built without
+/// `CONFIG_PROC_CHILDREN`), or the members have more than
+/// `maxThreadsToFollow` threads between them (each thread has its own list),
+/// it lists `/proc` instead and reads the `stat` of the pids it has not seen
+/// (and of every pid once every `rescanSecs`: a pid freed and given to a new
+/// process between two listings).
 public final class ProcessTree {
     public let root: Int32
     /// A second parent whose children belong to the tree: the watcher, when it is a subreaper.
     public let adopter: Int32?
-    /// How often every pid's stat is read again, not only new pids'.
+    /// The longest between two looks for new members, whatever `/proc/loadavg` says.
     public var rescanSecs: Double = 10
     /// The most processes a tree holds; more are left out (and `truncated` says so).
     public var maxProcesses = 256
+    /// Past this many threads in the tree, a look lists `/proc` rather than reading each thread's `children` (0: always).
+    public var maxThreadsToFollow = 64
+    /// Whether this kernel has `/proc/PID/task/TID/children`, which the scan then follows.
+    public let followsChildren: Bool
 
-    /// Each pid of `/proc` at the last scan: its start time and whether it belongs to the tree.
-    private var known: [Int32: Entry] = [:]
-    private var rootStartTicks: UInt64?
-
-    private struct Entry {
-        var startTicks: UInt64
-        var isMember: Bool
-        var isZombie: Bool
-    }
-    private var lastFullScanNs: UInt64 = 0
     /// Whether the last scan found more processes than `maxProcesses`.
     public private(set) var truncated = false
     /// `/proc/PID/stat` reads so far (to check the scans stay cheap).
     public private(set) var statReads = 0
-    /// Scans that listed `/proc`; the others found no process created since the last listing.
+    /// Scans that looked for new members (by `children` files or by a listing);
+    /// the others found no process created since the last look.
+    public private(set) var searches = 0
+    /// Scans that listed `/proc`.
     public private(set) var listings = 0
-    private var newestPIDAtLastListing: Int32?
+
+    private var members: [Int32: Member] = [:]
+    /// Pids a listing saw outside the tree, with their start ticks (listing only).
+    private var outsiders: [Int32: UInt64] = [:]
+    private var rootStartTicks: UInt64?
+    /// Whether the root has been a member: once it has left, a process given its pid never joins.
+    private var rootAdmitted = false
+    private var lastSearchNs: UInt64 = 0
+    private var lastFullListingNs: UInt64 = 0
+    private var newestPIDAtLastSearch: Int32?
+    private var loadavg: ProcFileHandle?
+    /// Members whose files are kept open: a few descriptors each, under the usual limit of 1024.
+    private var cachedMembers = 0
+    private static let maxCachedMembers = 64
+
+    private struct Member {
+        var startTicks: UInt64
+        var parentPID: Int32
+        var isZombie: Bool
+        var threads: Int
+        /// `/proc/PID/stat`, kept open (nil: read by path).
+        var stat: ProcFileHandle?
+        /// `/proc/PID/task/PID/children` (the main thread's), opened at the first look.
+        var children: ProcFileHandle?
+        var cachesFiles: Bool
+    }
 
     private let me = getpid()
 
     public init(root: Int32, adopter: Int32? = nil) {
         self.root = root
         self.adopter = adopter
+        followsChildren = (try? ProcFile.bytes("/proc/thread-self/children")) != nil
+        loadavg = try? ProcFileHandle("/proc/loadavg")
         rootStartTicks = ProcStat.read(pid: root)?.startTicks
+    }
+
+    deinit {
+        close()
+    }
+
+    /// Lets go of the files kept open; a later scan opens what it needs again.
+    public func close() {
+        for pid in Array(members.keys) { drop(pid) }
+        loadavg?.close()
+        loadavg = nil
     }
 
     /// The live (not zombie) processes of the tree, the root first when it is alive.
     public func scan() -> [Int32] {
         let now = WatchWakeup.uptimeNanoseconds()
-        let full = lastFullScanNs == 0 || Double(now - lastFullScanNs) / 1e9 >= rescanSecs
-        // Read before listing: a process created during the listing shows at the next scan.
-        let newestPID = Self.newestPID()
-        if !full, let newestPID, newestPID == newestPIDAtLastListing {
-            // No process was created since the last listing, so none can have joined
-            // the tree: only the members' states can have changed.
-            for (pid, entry) in known where entry.isMember {
-                if let stat = readStat(pid), stat.startTicks == entry.startTicks {
-                    known[pid]?.isZombie = stat.isZombie
-                } else {
-                    known[pid] = nil
-                }
-            }
+        // Read before looking: a process created during the look shows at the next scan.
+        let newestPID = newestPIDNow()
+        refreshMembers()
+        let due = lastSearchNs == 0 || Double(now - lastSearchNs) / 1e9 >= rescanSecs
+        if !due, let newestPID, newestPID == newestPIDAtLastSearch {
+            // No process was created since the last look, so none can have joined the tree.
             return liveMembers()
         }
-        newestPIDAtLastListing = newestPID
-        listings += 1
-        if full { lastFullScanNs = now }
-        var fresh: [Int32: ProcStat] = [:]
-        var next: [Int32: Entry] = [:]
-        for pid in Self.listPIDs() {
-            let entry = known[pid]
-            // A pid seen outside the tree stays outside: a process never moves into
-            // a tree it was not born in. Members are read again for their state.
-            if !full, let entry, !entry.isMember {
-                next[pid] = entry
-                continue
-            }
-            guard let stat = readStat(pid) else { continue }
-            if let entry, entry.startTicks == stat.startTicks {
-                next[pid] = Entry(startTicks: entry.startTicks, isMember: entry.isMember, isZombie: stat.isZombie)
-            } else {
-                fresh[pid] = stat
-            }
+        newestPIDAtLastSearch = newestPID
+        lastSearchNs = now
+        searches += 1
+        let threads = members.values.reduce(0) { $0 + ($1.isZombie ? 0 : max(1, $1.threads)) }
+        if followsChildren && maxThreadsToFollow > 0 && threads <= maxThreadsToFollow {
+            searchChildren()
+        } else {
+            let full = lastFullListingNs == 0 || Double(now - lastFullListingNs) / 1e9 >= rescanSecs
+            if full { lastFullListingNs = now }
+            searchListing(full: full)
         }
-        // New processes join when their parent is in the tree; a parent may be new too.
-        func joins(_ pid: Int32, depth: Int) -> Bool {
-            if let entry = next[pid] { return entry.isMember }
-            guard let stat = fresh[pid] else { return false }
-            let isRoot = pid == root && (rootStartTicks == nil || rootStartTicks == stat.startTicks)
-            if isRoot && rootStartTicks == nil { rootStartTicks = stat.startTicks }
-            let member = isRoot || (pid != root && (stat.parentPID == adopter
-                || (depth < 64 && joins(stat.parentPID, depth: depth + 1))))
-            next[pid] = Entry(startTicks: stat.startTicks, isMember: member, isZombie: stat.isZombie)
-            return member
-        }
-        for pid in fresh.keys.sorted() { _ = joins(pid, depth: 0) }
-        known = next
         return liveMembers()
     }
 
-    /// The live members of `known`, the root first, at most `maxProcesses`.
+    /// Reads every member's stat again: exited ones leave, zombies are marked.
+    private func refreshMembers() {
+        for pid in Array(members.keys) {
+            guard let stat = readStat(pid) else {
+                drop(pid)
+                continue
+            }
+            members[pid]!.isZombie = stat.isZombie
+            members[pid]!.parentPID = stat.parentPID
+            members[pid]!.threads = stat.threads
+        }
+    }
+
+    /// Follows `children` files from the members (and the adopter) down.
+    private func searchChildren() {
+        if members[root] == nil && !rootAdmitted { _ = admit(root, stat: nil) }
+        var parents = members.filter { !$0.value.isZombie }.map(\.key)
+        if let adopter, members[adopter] == nil { parents.append(adopter) }
+        while let parent = parents.popLast() {
+            for child in children(of: parent) where members[child] == nil {
+                if admit(child, stat: nil) { parents.append(child) }
+            }
+        }
+    }
+
+    /// Lists `/proc`: new pids join when their parent is in the tree (a parent may be new too).
+    private func searchListing(full: Bool) {
+        listings += 1
+        var fresh: [Int32: ProcStat] = [:]
+        var nextOutsiders: [Int32: UInt64] = [:]
+        for pid in Self.listPIDs() where members[pid] == nil {
+            // A pid seen outside the tree stays outside: a process never moves into
+            // a tree it was not born in. A full listing reads them all again.
+            if !full, let ticks = outsiders[pid] {
+                nextOutsiders[pid] = ticks
+                continue
+            }
+            statReads += 1
+            guard let stat = ProcStat.read(pid: pid) else { continue }
+            fresh[pid] = stat
+        }
+        var decided: [Int32: Bool] = [:]
+        func joins(_ pid: Int32, depth: Int) -> Bool {
+            if members[pid] != nil { return true }
+            if let known = decided[pid] { return known }
+            guard let stat = fresh[pid] else { return false }
+            let isRoot = pid == root && (rootStartTicks == nil || rootStartTicks == stat.startTicks)
+            let member = isRoot || (pid != root && (stat.parentPID == adopter
+                || (depth < 64 && joins(stat.parentPID, depth: depth + 1))))
+            decided[pid] = member
+            if member {
+                if !admit(pid, stat: stat) { decided[pid] = false; return false }
+            } else {
+                nextOutsiders[pid] = stat.startTicks
+            }
+            return member
+        }
+        for pid in fresh.keys.sorted() { _ = joins(pid, depth: 0) }
+        outsiders = nextOutsiders
+    }
+
+    /// Makes `pid` a member, its stat read through the file kept open for it
+    /// (so it is that process, not a later one given its pid; `seen`, from a
+    /// listing, must match it). False when it is gone, or is a later process
+    /// with the root's pid.
+    private func admit(_ pid: Int32, stat seen: ProcStat?) -> Bool {
+        let caches = cachedMembers < Self.maxCachedMembers
+        let handle = caches ? try? ProcFileHandle("/proc/\(pid)/stat") : nil
+        statReads += 1
+        guard let stat = handle.map({ try? $0.read { ProcStat.parse(buffer: $0) } }) ?? ProcStat.read(pid: pid),
+              seen == nil || seen!.startTicks == stat.startTicks else { return false }
+        if pid == root {
+            if rootStartTicks == nil { rootStartTicks = stat.startTicks }
+            guard rootStartTicks == stat.startTicks else { return false }
+        }
+        if handle != nil { cachedMembers += 1 }
+        if pid == root { rootAdmitted = true }
+        members[pid] = Member(startTicks: stat.startTicks, parentPID: stat.parentPID, isZombie: stat.isZombie,
+                              threads: stat.threads, stat: handle, children: nil, cachesFiles: handle != nil)
+        return true
+    }
+
+    private func drop(_ pid: Int32) {
+        guard let member = members.removeValue(forKey: pid) else { return }
+        member.stat?.close()
+        member.children?.close()
+        if member.cachesFiles { cachedMembers -= 1 }
+    }
+
+    /// A member's stat now: through its file kept open, else by path (nil
+    /// when that is a later process given its pid); nil once it is gone.
+    private func readStat(_ pid: Int32) -> ProcStat? {
+        guard let member = members[pid] else { return nil }
+        statReads += 1
+        if let handle = member.stat { return try? handle.read { ProcStat.parse(buffer: $0) } }
+        guard let stat = ProcStat.read(pid: pid), stat.startTicks == member.startTicks else { return nil }
+        return stat
+    }
+
+    /// The children of `pid`'s threads (the main thread's alone for a single-threaded member).
+    private func children(of pid: Int32) -> [Int32] {
+        if var member = members[pid], member.threads <= 1 {
+            if member.children == nil && member.cachesFiles {
+                member.children = try? ProcFileHandle("/proc/\(pid)/task/\(pid)/children")
+                members[pid] = member
+            }
+            if let handle = member.children {
+                return (try? handle.read { Self.pids(in: $0) }) ?? []
+            }
+            return ((try? ProcFile.bytes("/proc/\(pid)/task/\(pid)/children")) ?? []).withUnsafeBufferPointer { Self.pids(in: $0) }
+        }
+        var found: [Int32] = []
+        for tid in Self.listPIDs(in: "/proc/\(pid)/task") {
+            guard let bytes = try? ProcFile.bytes("/proc/\(pid)/task/\(tid)/children") else { continue }
+            found += bytes.withUnsafeBufferPointer { Self.pids(in: $0) }
+        }
+        return found
+    }
+
+    /// The blank-separated decimal pids of a `children` file.
+    static func pids(in bytes: UnsafeBufferPointer<UInt8>) -> [Int32] {
+        var pids: [Int32] = []
+        var value: Int32 = 0
+        var digits = 0
+        for byte in bytes {
+            if byte >= 48 && byte <= 57 {
+                let (m, o1) = value.multipliedReportingOverflow(by: 10)
+                let (v, o2) = m.addingReportingOverflow(Int32(byte - 48))
+                if o1 || o2 { return pids }
+                value = v
+                digits += 1
+            } else {
+                if digits > 0 { pids.append(value) }
+                value = 0
+                digits = 0
+            }
+        }
+        if digits > 0 { pids.append(value) }
+        return pids
+    }
+
+    /// The live members, the root first, at most `maxProcesses`.
     private func liveMembers() -> [Int32] {
         // The watcher never samples itself: it is in the tree of any ancestor it is attached to.
-        var members = known.filter { $0.value.isMember && !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
-        if let index = members.firstIndex(of: root), index > 0 {
-            members.remove(at: index)
-            members.insert(root, at: 0)
+        var live = members.filter { !$0.value.isZombie && $0.key != me }.map(\.key).sorted()
+        if let index = live.firstIndex(of: root), index > 0 {
+            live.remove(at: index)
+            live.insert(root, at: 0)
         }
-        truncated = members.count > maxProcesses
-        return Array(members.prefix(maxProcesses))
+        truncated = live.count > maxProcesses
+        return Array(live.prefix(maxProcesses))
     }
 
     /// Members that exited and wait to be reaped, whose parent is `parent`.
     public func zombies(childrenOf parent: Int32) -> [Int32] {
-        known.filter { $0.value.isMember && $0.value.isZombie }.map(\.key).filter { pid in
-            ProcStat.read(pid: pid)?.parentPID == parent
+        members.filter { $0.value.isZombie }.map(\.key).filter { pid in
+            readStat(pid)?.parentPID == parent
         }
     }
 
-    private func readStat(_ pid: Int32) -> ProcStat? {
-        statReads += 1
-        return ProcStat.read(pid: pid)
+    /// The newest pid, through the `/proc/loadavg` kept open.
+    private func newestPIDNow() -> Int32? {
+        guard let loadavg else { return Self.newestPID() }
+        return try? loadavg.read { Self.lastNumber(in: $0) }
     }
 
     /// The pid the kernel handed out last in this pid namespace (the last field
     /// of `/proc/loadavg`): while it stays the same, no process was created.
     static func newestPID() -> Int32? {
-        guard let text = try? ProcFile.read("/proc/loadavg"),
-              let last = text.split(whereSeparator: { $0 == " " || $0 == "\n" }).last else { return nil }
-        return Int32(last)
+        guard let bytes = try? ProcFile.bytes("/proc/loadavg") else { return nil }
+        return bytes.withUnsafeBufferPointer { lastNumber(in: $0) }
+    }
+
+    /// The last blank-separated field of `bytes`, as a pid.
+    private static func lastNumber(in bytes: UnsafeBufferPointer<UInt8>) -> Int32? {
+        var end = bytes.count
+        while end > 0, bytes[end - 1] == UInt8(ascii: " ") || bytes[end - 1] == UInt8(ascii: "\n") { end -= 1 }
+        var start = end
+        while start > 0, bytes[start - 1] != UInt8(ascii: " ") { start -= 1 }
+        guard start < end else { return nil }
+        return Int32(String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self))
     }
 
     /// The numeric entries of `/proc`: one per process (threads are not listed).
     static func listPIDs() -> [Int32] {
-        guard let dir = opendir("/proc") else { return [] }
+        listPIDs(in: "/proc")
+    }
+
+    /// The numeric entries of the directory at `path` (`/proc`, `/proc/PID/task`).
+    static func listPIDs(in path: String) -> [Int32] {
+        guard let dir = opendir(path) else { return [] }
         defer { closedir(dir) }
         var pids: [Int32] = []
         while let entry = readdir(dir) {

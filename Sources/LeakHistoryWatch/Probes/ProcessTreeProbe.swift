@@ -15,6 +15,8 @@ import Glibc
 ///
 /// The tree is found again in `/proc` at every read (`ProcessTree`), so
 /// processes that start and exit between samples are picked up and dropped.
+/// A process joining or leaving brings every member's PSS schedule back to
+/// its shortest wait (`PSSSchedule`): sharing changed.
 /// The total is the sum of each process's PSS where it is readable (shared
 /// pages, such as a pre-forked server's, are then counted once) and its RSS
 /// where not; `usage` says which. `rss_anon`, `rss_file`, `rss_shmem`,
@@ -75,16 +77,19 @@ final class ProcessTreeProbe: MemoryProbe {
         for member in members.values { member.probe.close() }
         members = [:]
         rootProbe.close()
+        tree.close()
     }
 
     func read() throws(WatchError) -> ProbeResult {
         if reapsOrphans { reapOrphans() }
         let pids = tree.scan()
         let alive = Set(pids)
+        var membershipChanged = false
         for (pid, member) in members where !alive.contains(pid) {
             closedPSSReads += member.probe.pssReads
             member.probe.close()
             members[pid] = nil
+            membershipChanged = true
         }
         var totals = TreeUsage()
         var sums: [String: Int64] = [:]
@@ -101,6 +106,7 @@ final class ProcessTreeProbe: MemoryProbe {
                 }
                 members[pid] = Member(probe: probe, program: Self.program(of: probe), nameAtLabel: probe.currentName)
                 processesSeen += 1
+                membershipChanged = true
             }
             guard var member = members[pid] else { continue }
             let result: ProbeResult
@@ -127,6 +133,10 @@ final class ProcessTreeProbe: MemoryProbe {
             if reading.parts.contains(where: { $0.component == "pss" }) { totals.pssProcesses += 1 }
             totals.bytes &+= used
             byProgram[member.program, default: 0] &+= used
+        }
+        if membershipChanged && processesSeen > 1 {
+            // A process that starts or exits changes how pages are shared, which RSS does not show.
+            for member in members.values { member.probe.shortenPSSSchedule() }
         }
         totals.truncated = tree.truncated
         guard totals.processes > 0 else { return .gone }

@@ -18,7 +18,9 @@ import Logging
 /// recorded. Snapshots are stored at every sample; a gauge's latest value is
 /// stored at each background flush, so a flush interval close to the sampling
 /// interval (`flushIntervalSecs`) stores the parts at the sampling resolution
-/// without putting disk writes on the sampling thread. A process that exits ends the sampling; `end()` then closes the
+/// without putting disk writes on the sampling thread. With
+/// `flushIntervalSecs: 0` the recorder has no timer of its own: a
+/// `WatchSession` with `flushIntervalSecs` then flushes it after its ticks. A process that exits ends the sampling; `end()` then closes the
 /// recorder, which stamps the run's end. Not thread-safe: one thread samples.
 public final class MemorySampler {
     /// The source the samples are recorded under.

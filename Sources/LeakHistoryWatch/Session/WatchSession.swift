@@ -1,4 +1,6 @@
+import Foundation
 import LeakHistory
+import Synchronization
 
 /// Samples a set of processes or cgroups at a fixed interval until they end,
 /// a duration passes, a watched command exits or the caller interrupts.
@@ -16,6 +18,11 @@ import LeakHistory
 /// the interval drift; ticks missed while the machine was busy are skipped,
 /// not made up in a burst. The wait between ticks ends early when `wakeup` is
 /// woken (a signal, a command's exit), so stopping is prompt.
+///
+/// With `flushIntervalSecs` set, the session flushes the samplers' recorders
+/// itself, right after a tick, on a thread of its own (the recorders are then
+/// opened with `flushIntervalSecs: 0`): one wake-up of one thread a flush, no
+/// timer, and the disk never holds up a sample.
 public final class WatchSession {
     /// Why `run` returned.
     public enum StopReason: Sendable, Equatable {
@@ -41,9 +48,12 @@ public final class WatchSession {
     /// often than `statusIntervalSecs` (the totals keep their pace). Until
     /// then (a demo, a short watch, the start of a long one, while verdicts
     /// are cheap) every status has a fresh verdict.
-    public var statusVerdictCPUShare = 0.00005
-    public var statusVerdictAllowanceSecs = 0.005
+    public var statusVerdictCPUShare = 0.00002
+    public var statusVerdictAllowanceSecs = 0.002
     public var statusVerdictFreeSecs: Double = 30
+    /// How often `run` flushes every sampler's recorder, right after a tick, on
+    /// a thread of its own (`nil`: the recorders flush on their own timers).
+    public var flushIntervalSecs: Double?
     /// Seconds since `run` started, as of the latest tick.
     public private(set) var elapsedSecs: Double = 0
     /// Samplers that stopped on an error, with the error.
@@ -73,6 +83,9 @@ public final class WatchSession {
         var nextTick = start
         var lastStatus: UInt64?
         var verdictSecs = 0.0
+        let flusher = flushIntervalSecs.map { _ in WatchFlusher(recorders: samplers.map(\.recorder)) }
+        defer { flusher?.stop() }
+        var lastFlush = start
         while true {
             for sampler in samplers where !sampler.isEnded && sampler.endReason == nil {
                 do {
@@ -84,6 +97,10 @@ public final class WatchSession {
             }
             let now = WatchWakeup.uptimeNanoseconds()
             elapsedSecs = Double(now - start) / 1e9
+            if let flusher, let flushIntervalSecs, Double(now - lastFlush) / 1e9 >= flushIntervalSecs * 0.999 {
+                flusher.wake()
+                lastFlush = now
+            }
             if lastStatus.map({ Double(now - $0) / 1e9 >= statusIntervalSecs * 0.999 }) ?? true {
                 // A verdict is refreshed while the verdicts so far kept within their CPU budget.
                 let free = elapsedSecs < statusVerdictFreeSecs
@@ -122,5 +139,57 @@ public final class WatchSession {
             }
         }
         if let firstError { throw firstError }
+    }
+}
+
+/// Flushes recorders on a thread of its own each time it is woken: the
+/// watch's writes, one transaction per recorder, off the sampling thread.
+///
+/// ```swift
+/// let flusher = WatchFlusher(recorders: [sampler.recorder])
+/// flusher.wake()      // after a tick
+/// flusher.stop()      // a last flush, then the thread ends
+/// ```
+///
+/// A wake-up while a flush runs is kept for one more flush, not one per
+/// wake-up. A failed flush keeps its rows in the recorder, and the next
+/// retries them (`LeakRecorder.flush`).
+final class WatchFlusher: Sendable {
+    private let recorders: [LeakRecorder]
+    private let wakeups = DispatchSemaphore(value: 0)
+    private let finished = DispatchSemaphore(value: 0)
+    private let pending = Atomic<Bool>(false)
+    private let stopping = Atomic<Bool>(false)
+
+    init(recorders: [LeakRecorder]) {
+        self.recorders = recorders
+        let thread = Thread { [self] in
+            while true {
+                wakeups.wait()
+                let last = stopping.load(ordering: .acquiring)
+                pending.store(false, ordering: .releasing)
+                for recorder in recorders {
+                    // A closed recorder (its sampler ended) has nothing left to write.
+                    try? recorder.flush()
+                }
+                if last { break }
+            }
+            finished.signal()
+        }
+        thread.name = "LeakHistory.watch-flush"
+        thread.start()
+    }
+
+    /// Asks for a flush (at once, or after the one under way).
+    func wake() {
+        if !pending.exchange(true, ordering: .acquiringAndReleasing) { wakeups.signal() }
+    }
+
+    /// Ends the thread after one last flush: every sample taken so far is
+    /// written when it returns. Call it once.
+    func stop() {
+        stopping.store(true, ordering: .releasing)
+        wakeups.signal()
+        finished.wait()
     }
 }
