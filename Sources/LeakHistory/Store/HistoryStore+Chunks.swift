@@ -96,7 +96,8 @@ extension HistoryStore {
         let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
         var headIndex = 0
         try forEachChunk(series, fromMs: fromMs, toMs: toMs) { chunk, samples in
-            var piece = samples.filter { $0.tsMs >= fromMs && $0.tsMs <= toMs }
+            // A chunk wholly inside the range (most of a long window's) is taken as it is.
+            var piece = chunk.startMs >= fromMs && chunk.endMs <= toMs ? samples : samples.filter { $0.tsMs >= fromMs && $0.tsMs <= toMs }
             // Head rows normally follow every chunk; one that does not (a write
             // not yet sealed into its hour) joins this chunk's samples, and
             // supersedes the chunk's sample at its millisecond.
