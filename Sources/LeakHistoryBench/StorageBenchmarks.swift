@@ -26,7 +26,6 @@ enum StorageBenchmarks {
         let ourRate = try Measure.median((0..<runs).map { run in
             var options = RecorderOptions(source: "bench", flushIntervalSecs: 0)
             options.pruneIntervalSecs = 0
-            options.rollupIntervalSecs = 1e12
             let clock = BenchClock(startMs: t0)
             let recorder = try LeakRecorder(path: scratch.path("recorder-\(run).sqlite"), options: options, now: clock.now)
             let handles = try (0..<components).map { try recorder.component("c\($0)") }

@@ -49,7 +49,17 @@ struct StorageBench: ParsableCommand {
     @Option(help: "The promtool binary.")
     var promtool = "/usr/bin/promtool"
 
+    @Option(help: "Only these groups, comma-separated: ingest, bytes, reports, http, export, big (default: all).")
+    var only: String?
+
+    @Option(help: "Keep the written histories (and Prometheus's blocks) in this directory and reuse them when run again with the same sizes: for profiling the reads; the bytes row then measures the kept files.")
+    var dataDir: String?
+
     func validate() throws {
+        let known: Set<String> = ["ingest", "bytes", "reports", "http", "export", "big"]
+        if let only, let bad = only.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
+            throw ValidationError("--only: no group '\(bad)' (groups: \(known.sorted().joined(separator: ", ")))")
+        }
         guard (1...10_000).contains(components), (1...60).contains(days), (1...10_000).contains(bigComponents),
               (1_000...10_000_000).contains(ingestEvents), (1...50).contains(runs) else {
             throw ValidationError("--components 1–10000, --days 1–60, --big-components 1–10000, --ingest-events 1000–10000000, --runs 1–50")
@@ -67,71 +77,122 @@ struct StorageBench: ParsableCommand {
             note("Prometheus rows skipped: \(prometheus) or \(promtool) is not installed (Debian: apt-get install prometheus)")
         }
 
+        let groups = Set((only ?? "ingest,bytes,reports,http,export,big").split(separator: ",").map(String.init))
+        // Kept histories are found again by their sizes; their start time is in a file beside them.
+        let keep = dataDir.map { dir -> (String) -> String in
+            try? FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+            return { dir + "/" + $0 }
+        }
+        func dataPath(_ name: String) -> String { keep?(name) ?? scratch.path(name) }
+        /// The start of a kept history of `steps` steps, or a new one (and whether it must be written).
+        func start(_ name: String, steps: Int) -> (startMs: Int64, write: Bool) {
+            let nowMs = Int64(Date().timeIntervalSince1970 * 1000) / 10_000 * 10_000
+            guard let keep else { return (nowMs - Int64(steps) * 10_000, true) }
+            if let text = try? String(contentsOfFile: keep(name + ".start"), encoding: .utf8),
+               let kept = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)),
+               FileManager.default.fileExists(atPath: keep(name)) {
+                note("reusing \(keep(name)) (written earlier; delete it to write it again)")
+                return (kept, false)
+            }
+            let startMs = nowMs - Int64(steps) * 10_000
+            try? "\(startMs)\n".write(toFile: keep(name + ".start"), atomically: true, encoding: .utf8)
+            try? FileManager.default.removeItem(atPath: keep(name))
+            return (startMs, true)
+        }
+
         // Ingest rates: fresh files, N = 10 / 100 / 1000, beside the raw loop.
         let events = quick ? 20_000 : ingestEvents
-        for n in [10, 100, 1000] {
-            note("ingest rate, N = \(n)")
-            figures.append(try ingestRate(components: n, events: events, scratch: scratch, runs: runs))
+        if groups.contains("ingest") {
+            for n in [10, 100, 1000] {
+                note("ingest rate, N = \(n)")
+                figures.append(try ingestRate(components: n, events: events, scratch: scratch, runs: runs))
+            }
         }
 
         // The week: written once, then measured.
-        let nowMs = Int64(Date().timeIntervalSince1970 * 1000) / 10_000 * 10_000
         let steps = quick ? 720 : days * 8640
-        let week = HistoryDataSet(components: quick ? 20 : components, steps: steps, startMs: nowMs - Int64(steps) * 10_000)
-        let weekPath = scratch.path("week.sqlite")
-        note("writing \(week.samples) samples (\(week.components) components + usage, \(steps) steps) through ingest")
-        let weekIngestSecs = try week.ingest(into: weekPath) { note("  step \($0) of \(steps)") }
+        let weekComponents = quick ? 20 : components
+        let weekName = "week-\(weekComponents)x\(steps).sqlite"
+        let weekStart = start(weekName, steps: steps)
+        let week = HistoryDataSet(components: weekComponents, steps: steps, startMs: weekStart.startMs)
+        let weekPath = dataPath(weekName)
+        let needsWeek = !groups.isDisjoint(with: ["bytes", "reports", "http", "export"])
+        var weekIngestSecs: Double?
+        if needsWeek && weekStart.write {
+            note("writing \(week.samples) samples (\(week.components) components + usage, \(steps) steps) through ingest")
+            weekIngestSecs = try week.ingest(into: weekPath) { note("  step \($0) of \(steps)") }
+        }
         let fileBytes = Self.fileSize(weekPath)
         var promBytes: Int64?
         var server: LocalPrometheus?
         defer { server?.stop() }
-        if withPrometheus {
-            note("OpenMetrics → promtool tsdb create-blocks-from openmetrics")
-            let input = scratch.path("week.om")
-            try week.writeOpenMetrics(to: input)
-            let dataDir = scratch.path("prometheus-data")
-            let loadSecs = try LocalPrometheus.load(openMetrics: input, into: dataDir, promtool: promtool)
-            try? FileManager.default.removeItem(atPath: input)
+        if withPrometheus && !groups.isDisjoint(with: ["bytes", "http", "export"]) {
+            let dataDir = dataPath(weekName + ".prometheus")
+            if !FileManager.default.fileExists(atPath: dataDir) || weekStart.write {
+                try? FileManager.default.removeItem(atPath: dataDir)
+                note("OpenMetrics → promtool tsdb create-blocks-from openmetrics")
+                let input = scratch.path("week.om")
+                try week.writeOpenMetrics(to: input)
+                let loadSecs = try LocalPrometheus.load(openMetrics: input, into: dataDir, promtool: promtool)
+                try? FileManager.default.removeItem(atPath: input)
+                note("  promtool took \(String(format: "%.1f", loadSecs)) s")
+            }
             promBytes = Self.directorySize(dataDir)
-            note("  promtool took \(String(format: "%.1f", loadSecs)) s")
             server = try LocalPrometheus(prometheus: prometheus, dataDir: dataDir, scratch: scratch)
             try server!.waitUntilReady()
         }
-        let perSample = Double(fileBytes) / Double(week.samples)
-        figures.append(Figure(
-            name: "bytes per stored sample (N=\(week.components), \(steps / 8640 > 0 ? "\(steps / 8640) days" : "\(steps) steps"), \(week.samples) samples)",
-            value: perSample, unit: "B", baseline: promBytes.map { _ in "Prometheus TSDB, same samples (promtool blocks)" },
-            baselineValue: promBytes.map { Double($0) / Double(week.samples) },
-            ratio: promBytes.map { perSample / (Double($0) / Double(week.samples)) },
-            target: "≤ 3.5 B and ≤ Prometheus", met: perSample <= 3.5 && promBytes.map { Double(fileBytes) <= Double($0) } ?? true,
-            note: "file \(fileBytes) bytes\(promBytes.map { ", Prometheus \($0) bytes" } ?? ""); ingest of the week \(String(format: "%.0f", Double(week.samples) / weekIngestSecs)) events/s"))
+        if groups.contains("bytes") {
+            let perSample = Double(fileBytes) / Double(week.samples)
+            figures.append(Figure(
+                name: "bytes per stored sample (N=\(week.components), \(steps / 8640 > 0 ? "\(steps / 8640) days" : "\(steps) steps"), \(week.samples) samples)",
+                value: perSample, unit: "B", baseline: promBytes.map { _ in "Prometheus TSDB, same samples (promtool blocks)" },
+                baselineValue: promBytes.map { Double($0) / Double(week.samples) },
+                ratio: promBytes.map { perSample / (Double($0) / Double(week.samples)) },
+                target: "≤ 3.5 B and ≤ Prometheus", met: perSample <= 3.5 && promBytes.map { Double(fileBytes) <= Double($0) } ?? true,
+                note: "file \(fileBytes) bytes\(promBytes.map { ", Prometheus \($0) bytes" } ?? "")"
+                    + (weekIngestSecs.map { "; ingest of the week \(String(format: "%.0f", Double(week.samples) / $0)) events/s" } ?? "; a kept file")))
+        }
 
         // Window reports over the week, every window ending at its last sample.
-        let reader = try HistoryReader(path: weekPath)
-        defer { try? reader.close() }
-        let hour: Int64 = 3_600_000, day: Int64 = 86_400_000
-        for (label, span) in [("1 hour", hour), ("6 hours", 6 * hour), ("1 day", day), ("3 days", 3 * day), ("7 days", 7 * day),
-                              ("13 days", 13 * day), ("15 days", 15 * day), ("30 days", 30 * day)] {
-            note("report over \(label)")
-            figures.append(try windowReport(reader, week, label: label, spanMs: span, runs: runs))
-        }
-        if let server {
-            figures.append(try lastHourOverHTTP(weekPath, week, prometheus: server, runs: runs, scratch: scratch))
-        }
+        if needsWeek {
+            let reader = try HistoryReader(path: weekPath)
+            defer { try? reader.close() }
+            let hour: Int64 = 3_600_000, day: Int64 = 86_400_000
+            if groups.contains("reports") {
+                for (label, span) in [("1 hour", hour), ("6 hours", 6 * hour), ("1 day", day), ("3 days", 3 * day), ("7 days", 7 * day),
+                                      ("13 days", 13 * day), ("15 days", 15 * day), ("30 days", 30 * day)] {
+                    note("report over \(label)")
+                    figures.append(try windowReport(reader, week, label: label, spanMs: span, runs: runs))
+                }
+            }
+            if let server, groups.contains("http") {
+                figures.append(try lastHourOverHTTP(weekPath, week, prometheus: server, runs: runs, scratch: scratch))
+            }
 
-        // Raw export of the whole history.
-        note("CSV export")
-        figures.append(try export(reader, weekPath, week, prometheus: server, runs: runs, scratch: scratch))
+            // Raw export of the whole history.
+            if groups.contains("export") {
+                note("CSV export")
+                figures.append(try export(reader, weekPath, week, prometheus: server, runs: runs, scratch: scratch))
+            }
+        }
         server?.stop()
         server = nil
 
         // A day of 1,000 components.
-        let bigSteps = quick ? 360 : 8640
-        let big = HistoryDataSet(components: quick ? 100 : bigComponents, steps: bigSteps, startMs: nowMs - Int64(bigSteps) * 10_000)
-        let bigPath = scratch.path("day.sqlite")
-        note("writing \(big.samples) samples (\(big.components) components, a day) through ingest")
-        let bigIngestSecs = try big.ingest(into: bigPath) { note("  step \($0) of \(bigSteps)") }
-        figures.append(try bigReport(bigPath, big, ingestRate: Double(big.samples) / bigIngestSecs, runs: runs))
+        if groups.contains("big") {
+            let bigSteps = quick ? 360 : 8640
+            let bigComponents = quick ? 100 : self.bigComponents
+            let bigName = "day-\(bigComponents)x\(bigSteps).sqlite"
+            let bigStart = start(bigName, steps: bigSteps)
+            let big = HistoryDataSet(components: bigComponents, steps: bigSteps, startMs: bigStart.startMs)
+            let bigPath = dataPath(bigName)
+            var bigIngestRate: Double?
+            if bigStart.write {
+                note("writing \(big.samples) samples (\(big.components) components, a day) through ingest")
+                bigIngestRate = Double(big.samples) / (try big.ingest(into: bigPath) { note("  step \($0) of \(bigSteps)") })
+            }
+            figures.append(try bigReport(bigPath, big, ingestRate: bigIngestRate, runs: runs))
+        }
 
         if json {
             let encoder = JSONEncoder()
@@ -248,7 +309,7 @@ struct StorageBench: ParsableCommand {
                       note: note + String(format: "; ours %.2f s", ours))
     }
 
-    private func bigReport(_ path: String, _ data: HistoryDataSet, ingestRate: Double, runs: Int) throws -> Figure {
+    private func bigReport(_ path: String, _ data: HistoryDataSet, ingestRate: Double?, runs: Int) throws -> Figure {
         let window = try TimeWindow(fromMs: data.startMs, toMs: data.endMs)
         let reader = try HistoryReader(path: path)
         defer { try? reader.close() }
@@ -279,7 +340,8 @@ struct StorageBench: ParsableCommand {
         return Figure(name: "report over a day, N=\(data.components)", value: seconds * 1000, unit: "ms",
                       baseline: nil, baselineValue: nil, ratio: nil, target: "≤ 150 ms, RSS ≤ 60 MB, found = planted",
                       met: seconds <= 0.150 && rssOK && hits == planted.count,
-                      note: "found \(hits) / \(planted.count) planted leaks, \(found.count - hits) other candidates; \(rssNote); ingest of the day \(String(format: "%.0f", ingestRate)) events/s")
+                      note: "found \(hits) / \(planted.count) planted leaks, \(found.count - hits) other candidates; \(rssNote)"
+                          + (ingestRate.map { "; ingest of the day \(String(format: "%.0f", $0)) events/s" } ?? "; a kept file"))
     }
 
     static func fileSize(_ path: String) -> Int64 {

@@ -106,6 +106,18 @@ struct RollupsKeptFromWhatWritesAddTests {
                                            bucketMs: Self.hour)
         #expect(all.map(\.count).reduce(0, +) == Int64(g.count))
         #expect(all.map(\.startMs) == RollupBucket.fold(g, bucketMs: Self.hour).map(\.startMs))
+        // Bucket for bucket the fold of the samples, the open hour's summed up by SQLite included,
+        // for windows that start and end inside an hour too.
+        for (series, samples) in [(SeriesID.component(gauge), g), (.usage(sourceID: source), usage)] {
+            for (from, to) in [(Self.t0, Self.t0 + 6 * Self.hour), (Self.t0 + 5 * Self.hour + 600_000, Self.t0 + 5 * Self.hour + 1_800_000),
+                               (Self.t0 + 90 * 60_000, Self.t0 + 6 * Self.hour)] {
+                let read = try reader.store.buckets(series, window: TimeWindow(fromMs: from, toMs: to), bucketMs: Self.hour)
+                #expect(read == RollupBucket.fold(samples.filter { $0.tsMs >= from && $0.tsMs <= to }, bucketMs: Self.hour) || from % Self.hour != 0,
+                        "\(series) \(from)…\(to)")
+                let head = try reader.store.headSamples(series, fromMs: from, toMs: to)
+                #expect(try reader.store.headBuckets(series, fromMs: from, toMs: to, bucketMs: Self.hour) == RollupBucket.fold(head, bucketMs: Self.hour))
+            }
+        }
     }
 
     @Test("A prune folds exactly the samples leaving the raw retention into minute rollups, once, however often it runs")

@@ -158,10 +158,13 @@ extension HistoryReader {
     /// without samples says where they are in its recommendations.
     public func report(source: String, window: TimeWindow?, defaultSpanMs: Int64, config: LeakDetectionConfig = .init(),
                        nowMs: Int64, cliHints: Bool = true) throws -> LeakReport {
-        let summary = try sourceSummary(source)
-        let window = try window ?? summary.defaultWindow(spanMs: defaultSpanMs, nowMs: nowMs)
+        // The run statistics (a pass over every run's samples) only when
+        // the window must be chosen or the report found nothing in it.
+        var summary = try window == nil ? sourceSummary(source) : nil
+        let window = try window ?? summary!.defaultWindow(spanMs: defaultSpanMs, nowMs: nowMs)
         var report = try self.report(source: source, window: window, config: config, nowMs: nowMs)
-        if report.sampleCount == 0, let hint = summary.noDataHint(window: window, nowMs: nowMs) {
+        if report.sampleCount == 0 { summary = try summary ?? sourceSummary(source) }
+        if report.sampleCount == 0, let hint = summary?.noDataHint(window: window, nowMs: nowMs) {
             report.recommendations.insert(hint.recommendation(cli: cliHints), at: 0)
         }
         return report

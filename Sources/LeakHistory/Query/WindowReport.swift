@@ -17,14 +17,17 @@ extension HistoryReader {
     /// Restarts split runs, which are joined at their offsets.
     public func report(source: String = "default", window: TimeWindow, config: LeakDetectionConfig = .init(),
                        nowMs: Int64 = UnixTime.milliseconds(Date())) throws -> LeakReport {
-        try windowAnalysis(source: source, window: window, config: config, nowMs: nowMs).report
+        try windowAnalysis(source: source, window: window, config: config, nowMs: nowMs, onlyCandidates: true).report
     }
 
     /// The report of `report(source:window:config:nowMs:)` with the figures
     /// of every component it read (its held bytes and, for one that grew,
     /// its own verdict), candidate or not: what a comparison of runs reads.
+    /// `onlyCandidates`: the report shows only the verdicts that say leaking,
+    /// so a component that provably cannot grow the floor gets the short
+    /// verdict of `TrendAnalyzer.screensBelowFloor` (never a candidate either way).
     func windowAnalysis(source: String, window: TimeWindow, config: LeakDetectionConfig,
-                        nowMs: Int64) throws -> (report: LeakReport, components: [ComponentFigures]) {
+                        nowMs: Int64, onlyCandidates: Bool = false) throws -> (report: LeakReport, components: [ComponentFigures]) {
         try config.validate()
         let sourceID = try requireSource(source)
         // Overlapping components are history to look at, not shares of the growth.
@@ -37,6 +40,7 @@ extension HistoryReader {
         let analyzer = TrendAnalyzer(config: config)
         var componentAnalyzer = analyzer
         componentAnalyzer.subject = "held bytes"
+        componentAnalyzer.screensBelowFloor = onlyCandidates
 
         var componentSeries: [(StoredComponent, [SeriesPoint])] = []
         for component in components {
@@ -56,7 +60,6 @@ extension HistoryReader {
 
         let usageSeries = MemorySeries(points: usage.map(Self.trendPoint), runStarts: runStarts, stepwise: usageIsSummed,
                                        endMs: carryEnd(usage))
-        let usageVerdict = usage.isEmpty ? TrendVerdict.noData(subject: "'\(source)'") : analyzer.verdict(for: usageSeries)
         let currentBytes = usage.last?.bytes ?? 0
         let endMs = min(window.toMs, nowMs)
         // A gauge sampled at every reading but stored on change is judged on
@@ -71,7 +74,11 @@ extension HistoryReader {
             return sampleTimes.count - lo
         }
 
-        let figures = componentSeries.map { component, series -> ComponentFigures in
+        // The verdicts share nothing: the usage's and every component's are
+        // computed side by side, the usage first (it is the longest).
+        let judged = ParallelVerdicts.map(count: componentSeries.count + 1) { index -> (usage: TrendVerdict?, component: ComponentFigures?) in
+            guard index > 0 else { return (usage.isEmpty ? nil : analyzer.verdict(for: usageSeries), nil) }
+            let (component, series) = componentSeries[index - 1]
             let last = series.last!
             let lastRunStart = (series.lastIndex { $0.runID != last.runID }).map { $0 + 1 } ?? 0
             var totals = ComponentTotals(allocatedBytesTotal: last.bytes, deallocatedBytesTotal: 0,
@@ -85,11 +92,13 @@ extension HistoryReader {
                                                endMs: carryEnd(series), observedSamples: readings(from: series[0].tsMs))
             let growth = Int64(clampingDouble: componentSeries.joined().growthBytes)
             // Only a growing component can be a candidate: the fit is spent on those alone.
-            return ComponentFigures(
+            return (nil, ComponentFigures(
                 name: component.name, kind: component.kind, totals: totals, growthBytes: growth,
                 ageSecs: UInt64(max(0, endMs - series[lastRunStart].tsMs) / 1000),
-                trend: growth > 0 ? componentAnalyzer.verdict(for: componentSeries) : nil)
+                trend: growth > 0 ? componentAnalyzer.verdict(for: componentSeries) : nil))
         }
+        let usageVerdict = judged[0].usage ?? TrendVerdict.noData(subject: "'\(source)'")
+        let figures = judged.dropFirst().compactMap(\.component)
         let baseline = try store.currentBaseline(sourceID: sourceID)
         let usageReference = (baseline?.usageBytes ?? 0) > 0 ? baseline!.usageBytes : currentBytes
         let candidates = LeakClassifier.candidates(figures, usageReferenceBytes: usageReference, config: config, mode: .window)

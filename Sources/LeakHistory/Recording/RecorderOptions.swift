@@ -11,8 +11,12 @@ public struct RecorderOptions: Sendable {
     /// Snapshots buffered while the disk is slow or failing; past it the oldest
     /// are dropped and counted in `droppedSnapshotCount`.
     public var maxPendingSnapshots: Int = 100_000
-    /// Kept for source compatibility, without effect: rollups are written as
-    /// each hour is sealed into chunks, in the same transaction.
+    /// Deprecated, without effect since chunked storage: hour rollups are
+    /// written as each clock hour is sealed into chunks (in the same
+    /// transaction, once an hour), and minute rollups when a prune drops raw
+    /// samples, so there is no rollup pass left for an interval to pace.
+    /// Kept only so code that sets it still compiles; it will be removed.
+    @available(*, deprecated, message: "no effect since chunked storage: rollups are written as each hour is sealed; remove the assignment")
     public var rollupIntervalSecs: Double = 60
     /// Seconds between applications of the file's retention policy; 0 never prunes.
     public var pruneIntervalSecs: Double = 3600

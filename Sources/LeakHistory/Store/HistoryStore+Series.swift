@@ -61,8 +61,7 @@ extension HistoryStore {
         }
         if bucketMs % hour == 0 {
             for b in try rollups(hour, fromMs: window.fromMs, toMs: window.toMs) { add(b) }
-            let head = try headSamples(series, fromMs: window.fromMs, toMs: window.toMs)
-            for b in RollupBucket.fold(head, bucketMs: hour) { add(b) }
+            for b in try headBuckets(series, fromMs: window.fromMs, toMs: window.toMs, bucketMs: hour) { add(b) }
             return out
         }
         if window.fromMs < cutoffs.rawMs {

@@ -279,8 +279,9 @@ private struct BitReader {
     /// The 64 bits from the current position (zeros past the end).
     private func window() -> UInt64 {
         let start = position >> 3
-        var word: UInt64 = 0
-        for i in 0..<8 { word = word << 8 | UInt64(bytes[start + i]) }
+        // One unaligned load of the eight bytes (the padding keeps it inside the array).
+        precondition(start + 8 < bytes.count)
+        let word = bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
         let shift = UInt64(position & 7)
         return shift == 0 ? word : word << shift | UInt64(bytes[start + 8]) >> (8 - shift)
     }

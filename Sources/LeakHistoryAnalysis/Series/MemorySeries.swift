@@ -88,6 +88,7 @@ public struct MemorySeries: Sendable, Equatable {
         times.reserveCapacity(points.count)
         values.reserveCapacity(points.count)
         var runs = 0
+        var runFirstIndices: [Int] = []
         var currentRun: Int64?
         var offset = 0.0
         var growth = 0.0
@@ -102,12 +103,13 @@ public struct MemorySeries: Sendable, Equatable {
                 runFirst = v + offset
                 currentRun = p.runID
                 runs += 1
+                runFirstIndices.append(times.count)
             }
             times.append(Double(p.tMs))
             values.append(v + offset)
         }
         if let last = values.last { growth += last - runFirst }
-        return JoinedValues(times: times, values: values, runCount: runs, growthBytes: growth)
+        return JoinedValues(times: times, values: values, runCount: runs, growthBytes: growth, runFirstIndices: runFirstIndices)
     }
 
     /// For a stepwise series: points on an even grid from the first sample to
@@ -152,6 +154,62 @@ public struct JoinedValues: Sendable, Equatable {
     public var runCount: Int
     /// Growth summed run by run (each run's last minus its first).
     public var growthBytes: Double
+    /// Where each run begins in `times` and `values`.
+    public var runFirstIndices: [Int] = []
+
+    /// `values` at `times` — points taken from this series, such as the
+    /// troughs of its lower envelope, in time order — with the runs joined
+    /// again at those points, by the rule of `joined()`: each run starts at
+    /// the level where the previous one ended. A run's level at its end is
+    /// its last point carried forward to its last sample, at the median slope
+    /// between its consecutive points; its level at its start, its first
+    /// point carried back to its first sample.
+    ///
+    /// Joining a sawtooth at its samples puts a step of up to one tooth into
+    /// the troughs at every restart (the old run ends anywhere in its cycle;
+    /// the new one starts wherever its own cycle is), and a trend read from
+    /// the troughs would see the steps: a leak could look like two levels,
+    /// and a flat sawtooth restarted often like a staircase.
+    public func rejoined(times pointTimes: [Double], values pointValues: [Double]) -> [Double] {
+        let n = pointTimes.count
+        guard runFirstIndices.count > 1, n == pointValues.count, n > 0 else { return pointValues }
+        // Each point's run, by time against each run's first sample.
+        var runOf = [Int](repeating: 0, count: n)
+        var run = 0
+        for k in 0..<n {
+            while run + 1 < runFirstIndices.count && pointTimes[k] >= times[runFirstIndices[run + 1]] { run += 1 }
+            runOf[k] = run
+        }
+        /// The median slope between consecutive points `range` (0 for fewer than two).
+        func slope(_ range: Range<Int>) -> Double {
+            guard range.count >= 2 else { return 0 }
+            var slopes: [Double] = []
+            slopes.reserveCapacity(range.count - 1)
+            for k in range.dropLast() where pointTimes[k + 1] > pointTimes[k] {
+                slopes.append((pointValues[k + 1] - pointValues[k]) / (pointTimes[k + 1] - pointTimes[k]))
+            }
+            return RobustStatistics.medianInPlace(&slopes)
+        }
+        var result = pointValues
+        var previous: (range: Range<Int>, run: Int, slope: Double)?
+        var lo = 0
+        while lo < n {
+            var hi = lo + 1
+            while hi < n && runOf[hi] == runOf[lo] { hi += 1 }
+            let range = lo..<hi, groupRun = runOf[lo], groupSlope = slope(range)
+            if let previous {
+                let lastOld = previous.range.upperBound - 1
+                let oldEndMs = times[runFirstIndices[groupRun] - 1], newStartMs = times[runFirstIndices[groupRun]]
+                let oldLevel = result[lastOld] + previous.slope * max(0, oldEndMs - pointTimes[lastOld])
+                let newLevel = pointValues[lo] - groupSlope * max(0, pointTimes[lo] - newStartMs)
+                let correction = oldLevel - newLevel
+                for k in range { result[k] = pointValues[k] + correction }
+            }
+            previous = (range, groupRun, groupSlope)
+            lo = hi
+        }
+        return result
+    }
 }
 
 /// The seed's growth figures: newest minus oldest.

@@ -21,7 +21,7 @@ package enum RobustStatistics {
     }
 
     /// The k-th smallest element (0-based), partially sorting `values` around it.
-    private static func select(_ values: inout [Double], _ k: Int) -> Double {
+    static package func select(_ values: inout [Double], _ k: Int) -> Double {
         var lo = 0
         var hi = values.count - 1
         while lo < hi {
@@ -50,19 +50,7 @@ package enum RobustStatistics {
     /// Theil–Sen slope: the median of the slopes between every pair of points
     /// with distinct times, in value units per ms. Robust to up to ~29% outliers.
     static package func theilSenSlope(times: ArraySlice<Double>, values: ArraySlice<Double>) -> Double {
-        let n = times.count
-        guard n >= 2 else { return 0 }
-        var slopes: [Double] = []
-        slopes.reserveCapacity(n * (n - 1) / 2)
-        let t = Array(times)
-        let v = Array(values)
-        for i in 0..<(n - 1) {
-            for j in (i + 1)..<n {
-                let dt = t[j] - t[i]
-                if dt != 0 { slopes.append((v[j] - v[i]) / dt) }
-            }
-        }
-        return medianInPlace(&slopes)
+        TheilSen.slope(times: times, values: values)
     }
 
     /// 1.4826 × the median absolute deviation from the median: the standard

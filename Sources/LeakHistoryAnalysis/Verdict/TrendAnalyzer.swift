@@ -52,6 +52,11 @@ public struct TrendAnalyzer: Sendable {
     static package let minTailPoints = 5
     /// What the series measures, for the explanation ("usage", "held bytes").
     public var subject: String = "usage"
+    /// Skip the onset search and the fits of a series that `FloorScreen`
+    /// proves cannot grow the floor (its whole range is too small for any
+    /// regime to): the verdict is then `growth_floor` at once. For reports
+    /// that show only leaking verdicts; a comparison wants every rate.
+    package var screensBelowFloor = false
 
     public init(config: LeakDetectionConfig) {
         minSamples = config.trendMinSamples
@@ -100,10 +105,25 @@ public struct TrendAnalyzer: Sendable {
         var trendUncertainty = 0.0
         if let envelope = Envelope.find(times: times, values: values) {
             workTimes = envelope.times
-            workValues = envelope.values
+            // Runs joined at their last and first samples carry the phase of
+            // the tooth each restart fell in: joined again at their troughs.
+            workValues = joined.rejoined(times: envelope.times, values: envelope.values)
             trendUncertainty = envelope.trendUncertainty
             verdict.envelope = .init(troughs: envelope.times.count, periodSecs: envelope.periodMs / 1000,
                                      amplitudeBytes: Int64(clampingDouble: envelope.amplitudeBytes.rounded()))
+        }
+
+        if screensBelowFloor, workTimes.count <= maxFitPoints,
+           let range = FloorScreen.rangeBelowFloor(times: workTimes, values: workValues, floor: Double(growthFloorBytes)) {
+            let check = TrendCheck(
+                .growthFloor, passed: false,
+                detail: "\(subject) spans \(AnalysisText.size(range)) in all, too little for any regime of it to grow the floor of \(AnalysisText.size(Double(growthFloorBytes)))",
+                figures: ["range_bytes": range, "floor_bytes": Double(growthFloorBytes)])
+            verdict.checks.append(check)
+            verdict.status = .notLeaking
+            verdict.rejectedBy = .growthFloor
+            verdict.explanation = "not leaking: \(TrendCheck.Kind.growthFloor.reason(subject: subject)) — \(check.detail)"
+            return verdict
         }
 
         // 3. Onset: segment a reduced copy, find the current regime.

@@ -1,0 +1,44 @@
+import Foundation
+import TestSupport
+import Testing
+@testable import LeakHistoryAnalysis
+
+/// The bracketed Theil–Sen slope is the full one, bit for bit: the same
+/// median of the same pair slopes, whatever the data.
+@Suite struct TheilSenBracketTests {
+    @Test func theBracketedMedianIsTheFullMedianOnEveryKindOfSeries() {
+        var rng = SeededRandom(state: 42)
+        var bracketed = 0
+        for trial in 0..<400 {
+            let n = 96 + rng.below(700)
+            var times: [Double] = [], values: [Double] = []
+            var t = 1_764_000_000_000.0
+            let kind = trial % 5
+            for i in 0..<n {
+                // Even or jittered steps, and now and then two samples at the same time.
+                t += kind == 3 && rng.below(10) == 0 ? 0 : 10_000 + (kind == 1 ? rng.uniform(-50...50).rounded() : 0)
+                times.append(t)
+                switch kind {
+                case 0: values.append((300 * 1_048_576 + rng.gaussian() * 1_000_000).rounded())
+                case 1: values.append((Double(i) * 4096 + rng.gaussian() * 50_000).rounded())
+                case 2: values.append(Double(rng.below(4)) * 4096)   // many equal values and slopes
+                case 3: values.append(Double(i % 7) * 1_048_576 + rng.gaussian() * 10)
+                default: values.append(i % 50 == 0 ? 1e12 : (Double(i) * -3000 + rng.gaussian() * 8000).rounded())
+                }
+            }
+            let full = TheilSen.fullMedian(times, values)
+            let fast = TheilSen.slope(times: times[...], values: values[...])
+            if TheilSen.bracketedMedian(times, values) != nil { bracketed += 1 }
+            #expect(fast == full, "trial \(trial), kind \(kind), n \(n): \(fast) vs \(full)")
+        }
+        // The bracket is what runs, not the fallback.
+        #expect(bracketed >= 300, "bracketed \(bracketed) of 400")
+    }
+
+    @Test func timesOutOfOrderFallBackToTheFullMedian() {
+        let times = (0..<200).map { Double((($0 * 37) % 200) * 1000) }
+        let values = times.map { $0 * 0.5 + ($0.truncatingRemainder(dividingBy: 3000)) }
+        #expect(TheilSen.bracketedMedian(times, values) == nil)
+        #expect(TheilSen.slope(times: times[...], values: values[...]) == TheilSen.fullMedian(times, values))
+    }
+}
