@@ -106,7 +106,7 @@ import Testing
             (["watch", "--db", db, "--pid", "0"], 64, "not a process id"),
             (["watch", "--db", db, "--pid", "1", "--pid", "1"], 64, "given twice"),
             (["watch", "--db", db, "--interval", "5ms", "--", "true"], 64, "between 10ms and 1h"),
-            (["watch", "--db", db, "--interval", "fast", "--", "true"], 64, "not a duration"),
+            (["watch", "--db", db, "--interval", "fast", "--", "true"], 64, "The value 'fast' is invalid for '--interval <duration>'"),
             (["watch", "--db", db, "--source", "a", "--source", "b", "--", "true"], 64, "at most one --source"),
             (["watch", "--db", db, "--pid", "\(unusedPID)"], 1, "no process with pid \(unusedPID)"),
             (["watch", "--db", db, "--", "leak-history-no-such-command"], 127, "cannot run 'leak-history-no-such-command'"),

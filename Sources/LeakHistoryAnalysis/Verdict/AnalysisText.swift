@@ -27,16 +27,25 @@ public enum AnalysisText {
         (bytes < 0 ? "-" : "+") + size(abs(bytes))
     }
 
-    /// `45.0 s`, `12.5 min`, `3.2 h`, `4.0 d`.
+    /// A duration as a person reads it: `250 ms`, `45 s`, `20.4 s`,
+    /// `12.5 min`, `3.2 h`, `4 d` (a tenth shown only when it is not zero).
+    /// The one duration format of verdicts, reports and the CLI's lines.
     public static func duration(ms: Double) -> String {
         let s = ms / 1000
+        func trimmed(_ v: Double) -> String {
+            abs(v - v.rounded()) < 0.05 ? String(Int(v.rounded())) : DecimalText.fixed(v, 1)
+        }
         switch s {
-        case ..<120: return DecimalText.fixed(s, 1) + " s"
-        case ..<7200: return DecimalText.fixed(s / 60, 1) + " min"
-        case ..<172_800: return DecimalText.fixed(s / 3600, 1) + " h"
-        default: return DecimalText.fixed(s / 86_400, 1) + " d"
+        case ..<1: return "\(Int(ms.rounded())) ms"
+        case ..<120: return trimmed(s) + " s"
+        case ..<7200: return trimmed(s / 60) + " min"
+        case ..<172_800: return trimmed(s / 3600) + " h"
+        default: return trimmed(s / 86_400) + " d"
         }
     }
+
+    /// `duration(ms:)` of a number of seconds.
+    public static func duration(seconds: Double) -> String { duration(ms: seconds * 1000) }
 
     /// ISO 8601 in UTC to the second: `2026-12-01T09:14:05Z`.
     public static func timestamp(ms: Int64) -> String {

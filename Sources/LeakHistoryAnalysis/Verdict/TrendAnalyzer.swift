@@ -187,6 +187,18 @@ public struct TrendAnalyzer: Sendable {
         let first = workTimes.firstIndex { $0 >= regimeStartMs } ?? 0
         let (rt, rv) = Self.thinned(Array(workTimes[first...]), Array(workValues[first...]), maxPoints: maxFitPoints)
         var regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise)
+        // A regime merged from several rising segments bends: around one
+        // straight line through it the residuals move together because of
+        // the bend, not the noise, and read as noise correlation they leave
+        // a handful of "effective samples" for a rise far out of the noise.
+        // The noise's own correlation is read around the segments there.
+        if regimeFirst < fit.segments.count - 1 {
+            let (_, pieceResiduals) = Self.thinned(Array(workTimes[first...]), Array(fitResiduals[first...]), maxPoints: maxFitPoints)
+            let rho = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(pieceResiduals)))
+            if rho < regime.autocorrelation {
+                regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise, autocorrelation: rho)
+            }
+        }
         // Phase-corrected troughs may carry a trend from a period known only
         // so well (`Envelope.regularTroughs`): it adds to the slope's error.
         // (It is the same in every part of the series, so the tail and knot
@@ -309,7 +321,10 @@ public struct TrendAnalyzer: Sendable {
     }
 
     /// `noiseFloor`: the least noise the standard error assumes (the whole fit's).
-    static package func robustFit(times: [Double], values: [Double], noiseFloor: Double = 0) -> RobustFit {
+    /// `autocorrelation`: the noise's lag-1 correlation when known better than
+    /// from the residuals around this one line (a bent regime's).
+    static package func robustFit(times: [Double], values: [Double], noiseFloor: Double = 0,
+                                  autocorrelation: Double? = nil) -> RobustFit {
         let n = times.count
         guard n >= 2 else {
             return RobustFit(slope: 0, noise: 0, autocorrelation: 0, effectiveCount: Double(n), standardError: .infinity, t: 0)
@@ -322,7 +337,7 @@ public struct TrendAnalyzer: Sendable {
         let noise = 1.4826 * RobustStatistics.medianInPlace(&absolute)
         // Neighbouring residuals that move together carry less information:
         // the effective sample count shrinks by (1 − ρ) / (1 + ρ).
-        let rho = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(residuals)))
+        let rho = autocorrelation ?? min(0.95, max(0, RobustStatistics.lag1Autocorrelation(residuals)))
         let inflation = (1 + rho) / (1 - rho)
         let standardError = slopeStandardError(times: times, noise: max(noise, noiseFloor), autocorrelation: rho)
         let t = standardError > 0 ? slope / standardError : (slope > 0 ? .infinity : 0)

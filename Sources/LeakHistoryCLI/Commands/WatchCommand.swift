@@ -68,11 +68,11 @@ struct WatchCommand: ParsableCommand {
     var cgroup: String?
 
     @Option(help: ArgumentHelp("Time between samples: 250ms, 1s, 2m … (at least 10ms).", valueName: "duration"))
-    var interval = "1s"
+    var interval: DurationOption = "1s"
 
     @Option(help: ArgumentHelp("Stop after this long: 30s, 10m, 2h … (default: until the processes exit or Ctrl-C).",
                                valueName: "duration"))
-    var duration: String?
+    var duration: DurationOption?
 
     @Option(name: .customLong("source"), help: ArgumentHelp(
         "The source to record under (default: the command's or process's name, or the cgroup's directory name); with several --pid, one per --pid, in order.",
@@ -98,7 +98,7 @@ struct WatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "Read PSS (smaps_rollup) of each process at most this often (less often while it stays where RSS carries it, see --pss-max-interval), sooner when its RSS moved by more than --pss-rss-change; in between, PSS follows RSS (0: at every sample).",
         valueName: "duration"))
-    var pssInterval = "10s"
+    var pssInterval: DurationOrZeroOption = "10s"
 
     @Option(help: ArgumentHelp("The RSS change, in percent, that makes a PSS read due before --pss-interval.", valueName: "percent"))
     var pssRssChange: Double = 1
@@ -106,13 +106,13 @@ struct WatchCommand: ParsableCommand {
     @Option(help: ArgumentHelp(
         "While PSS reads keep finding PSS where RSS had carried it (within --pss-rss-change), each doubles the wait for the next, from --pss-interval up to this (default: 2m, or --pss-interval if longer; equal to --pss-interval: a fixed schedule).",
         valueName: "duration"))
-    var pssMaxInterval: String?
+    var pssMaxInterval: DurationOrZeroOption?
 
     @Flag(help: "Watch the process alone, not its descendants.")
     var noChildren = false
 
     @Option(help: ArgumentHelp("How long a stopped command's processes get after SIGTERM before SIGKILL.", valueName: "duration"))
-    var grace = "5s"
+    var grace: DurationOption = "5s"
 
     @Flag(help: "Exit with status 3 when the final verdict is leaking (for CI soak tests).")
     var failOnLeak = false
@@ -147,19 +147,18 @@ struct WatchCommand: ParsableCommand {
         for source in sources {
             do { try InputRules.validateName(source, field: "--source") } catch { throw ValidationError("\(error)") }
         }
-        let intervalSecs = try Self.seconds(interval, option: "--interval")
+        let intervalSecs = interval.seconds
         guard intervalSecs >= 0.01, intervalSecs <= 3600 else {
             throw ValidationError("--interval must be between 10ms and 1h.")
         }
-        if let duration { _ = try Self.seconds(duration, option: "--duration") }
-        guard try Self.seconds(grace, option: "--grace") <= 3600 else { throw ValidationError("--grace must be at most 1h.") }
-        guard try Self.pssIntervalSecs(pssInterval) <= 86_400 else {
+        guard grace.seconds <= 3600 else { throw ValidationError("--grace must be at most 1h.") }
+        guard pssInterval.seconds <= 86_400 else {
             throw ValidationError("--pss-interval must be at most 24h.")
         }
         if let pssMaxInterval {
-            let longest = try Self.pssIntervalSecs(pssMaxInterval, option: "--pss-max-interval")
+            let longest = pssMaxInterval.seconds
             guard longest <= 86_400 else { throw ValidationError("--pss-max-interval must be at most 24h.") }
-            guard longest >= (try Self.pssIntervalSecs(pssInterval)) else {
+            guard longest >= pssInterval.seconds else {
                 throw ValidationError("--pss-max-interval must be at least --pss-interval (\(pssInterval)).")
             }
         }
@@ -207,14 +206,14 @@ struct WatchCommand: ParsableCommand {
     }
 
     private var pssSchedule: PSSSchedule {
-        let shortest = (try? Self.pssIntervalSecs(pssInterval)) ?? 10
-        let longest = pssMaxInterval.flatMap { try? Self.pssIntervalSecs($0, option: "--pss-max-interval") } ?? 120
+        let shortest = pssInterval.seconds
+        let longest = pssMaxInterval?.seconds ?? 120
         return PSSSchedule(maxAgeSecs: shortest, rssChangeFraction: pssRssChange / 100, longestAgeSecs: max(shortest, longest))
     }
 
     func run() throws {
-        let intervalSecs = try Self.seconds(interval, option: "--interval")
-        let durationSecs = try duration.map { try Self.seconds($0, option: "--duration") }
+        let intervalSecs = interval.seconds
+        let durationSecs = duration?.seconds
         let config = try watchConfig(intervalSecs: intervalSecs, durationSecs: durationSecs)
         // A closed standard output must be an EPIPE to notice, not a SIGPIPE that kills the watch.
         signal(SIGPIPE, SIG_IGN)
@@ -329,7 +328,7 @@ struct WatchCommand: ParsableCommand {
         }
     }
 
-    private var graceSecs: Double { (try? Self.seconds(grace, option: "--grace")) ?? 5 }
+    private var graceSecs: Double { grace.seconds }
 
     /// One sampler per process (with its descendants unless --no-children), or one for the cgroup.
     private func makeSamplers(child: ChildProcess?, config: LeakDetectionConfig) throws -> [MemorySampler] {
@@ -478,185 +477,11 @@ struct WatchCommand: ParsableCommand {
         return lines
     }
 
-    /// `--pss-interval`: a duration, or 0 (`0`, `0s`, `0ms`) for every sample.
-    static func pssIntervalSecs(_ text: String, option: String = "--pss-interval") throws -> Double {
-        ["0", "0s", "0ms"].contains(text) ? 0 : try seconds(text, option: option)
-    }
-
-    /// Seconds in a duration option (`250ms`, `1s`, `2m`, a bare number is seconds).
-    static func seconds(_ text: String, option: String) throws -> Double {
-        do {
-            return Double(try DurationText.milliseconds(text, field: option)) / 1000
-        } catch {
-            throw ValidationError("\(error)")
-        }
-    }
-
     /// `seconds` as a person reads it: `250 ms`, `1 s`, `20.4 s`, `2 min`, `1.5 h`.
-    static func text(seconds: Double) -> String {
-        func trimmed(_ v: Double) -> String {
-            abs(v - v.rounded()) < 0.05 ? String(Int(v.rounded())) : String(format: "%.1f", v)
-        }
-        if seconds < 1 { return "\(Int((seconds * 1000).rounded())) ms" }
-        if seconds < 120 { return "\(trimmed(seconds)) s" }
-        if seconds < 7200 { return "\(trimmed(seconds / 60)) min" }
-        return "\(trimmed(seconds / 3600)) h"
-    }
+    static func text(seconds: Double) -> String { AnalysisText.duration(seconds: seconds) }
 
     static func shellQuoted(_ text: String) -> String {
         let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@%+=".contains($0) }
         return plain && !text.isEmpty ? text : "'" + text.replacingOccurrences(of: "'", with: "'\\''") + "'"
-    }
-}
-
-/// SIGINT and SIGTERM, caught so a watch stops cleanly: the handler only
-/// notes the signal and wakes the watch loop through its pipe (both
-/// async-signal-safe); the loop then stops, ends the runs and reports.
-///
-/// ```swift
-/// WatchInterrupts.install(waking: wakeup)
-/// defer { WatchInterrupts.restore() }
-/// ```
-///
-/// A signal that was ignored when leak-history started (`nohup`, a
-/// background job of a non-interactive shell) stays ignored.
-enum WatchInterrupts {
-    private static let signalNumber = Atomic<Int32>(0)
-    private static let signalCount = Atomic<Int>(0)
-    private static let wakeDescriptor = Atomic<Int32>(-1)
-
-    /// The first signal caught, if any.
-    static var received: Int32? {
-        let signal = signalNumber.load(ordering: .acquiring)
-        return signal == 0 ? nil : signal
-    }
-
-    /// How many signals were caught: a second Ctrl-C means "now".
-    static var count: Int { signalCount.load(ordering: .acquiring) }
-
-    static func install(waking wakeup: WatchWakeup) {
-        // Touch every static first: their lazy initialisation is not signal-safe.
-        signalNumber.store(0, ordering: .releasing)
-        signalCount.store(0, ordering: .releasing)
-        wakeDescriptor.store(wakeup.signalSafeFileDescriptor, ordering: .releasing)
-        var action = sigaction()
-        action.__sigaction_handler.sa_sigaction = { signal, _, _ in
-            // The first signal is the one passed on to the command's tree (in a process group of its own,
-            // which Ctrl-C at the terminal does not reach).
-            _ = WatchInterrupts.signalNumber.compareExchange(expected: 0, desired: signal, ordering: .acquiringAndReleasing)
-            WatchInterrupts.signalCount.wrappingAdd(1, ordering: .acquiringAndReleasing)
-            var byte: UInt8 = 1
-            _ = write(WatchInterrupts.wakeDescriptor.load(ordering: .acquiring), &byte, 1)
-        }
-        action.sa_flags = SA_SIGINFO
-        sigemptyset(&action.sa_mask)
-        for signal in [SIGINT, SIGTERM] {
-            var previous = sigaction()
-            sigaction(signal, nil, &previous)
-            if unsafeBitCast(previous.__sigaction_handler.sa_handler, to: Int.self) == unsafeBitCast(SIG_IGN, to: Int.self) {
-                continue
-            }
-            sigaction(signal, &action, nil)
-        }
-    }
-
-    /// Puts back the default actions (leaving ignored signals ignored).
-    static func restore() {
-        for signal in [SIGINT, SIGTERM] {
-            var current = sigaction()
-            sigaction(signal, nil, &current)
-            if current.sa_flags & SA_SIGINFO != 0 { Glibc.signal(signal, SIG_DFL) }
-        }
-        wakeDescriptor.store(-1, ordering: .releasing)
-    }
-}
-
-/// Where the report goes: standard output, or standard error once standard output is gone.
-enum ReportOutput {
-    case standardOutput
-    case standardError
-
-    func write(_ text: String) {
-        let handle = self == .standardOutput ? FileHandle.standardOutput : FileHandle.standardError
-        // A write to a pipe closed meanwhile fails with EPIPE (SIGPIPE is ignored): nothing more to do.
-        try? handle.write(contentsOf: Data(text.utf8))
-    }
-}
-
-/// Progress on standard error: one line rewritten in place on a terminal,
-/// plain periodic lines otherwise (a log, a CI job).
-final class ProgressDisplay {
-    let isTerminal = isatty(STDERR_FILENO) != 0
-    /// How often a status is worth computing: each one costs a report per process.
-    let statusIntervalSecs: Double
-    private var lineIsOpen = false
-    private let width: Int
-
-    init(intervalSecs: Double) {
-        statusIntervalSecs = isTerminal ? max(1, intervalSecs) : max(5, intervalSecs)
-        // Without ioctl (variadic, not callable from Swift) the width comes from COLUMNS.
-        width = ProcessInfo.processInfo.environment["COLUMNS"].flatMap { Int($0) }.map { max(20, $0) } ?? 80
-    }
-
-    /// Prints a line of its own (above the live line on a terminal).
-    func note(_ text: String) {
-        clear()
-        FileHandle.standardError.write(Data("\(text)\n".utf8))
-    }
-
-    func show(_ statuses: [WatchStatus], _ elapsedSecs: Double) {
-        if isTerminal {
-            var line = "[\(Int(elapsedSecs)) s] "
-                + statuses.map { Self.summary($0, withPID: false) }.joined(separator: " | ")
-            if line.count > width - 1 { line = String(line.prefix(width - 2)) + "…" }
-            FileHandle.standardError.write(Data("\r\u{1B}[K\(line)".utf8))
-            lineIsOpen = true
-        } else {
-            let stamp = String(format: "[%7.1f s]", elapsedSecs)
-            let lines = statuses.map { "\(stamp) \(Self.summary($0, withPID: true))\n" }.joined()
-            FileHandle.standardError.write(Data(lines.utf8))
-        }
-    }
-
-    /// Clears the live line, so what follows starts on a clean line.
-    func finish() {
-        clear()
-    }
-
-    private func clear() {
-        guard lineIsOpen else { return }
-        FileHandle.standardError.write(Data("\r\u{1B}[K".utf8))
-        lineIsOpen = false
-    }
-
-    static func summary(_ status: WatchStatus, withPID: Bool) -> String {
-        var text = status.source
-        if withPID, let pid = status.pid { text += " (pid \(pid))" }
-        guard let bytes = status.currentBytes else { return text + ": no sample yet" }
-        text += ": \(megabytes(bytes))"
-        if let processes = status.processCount, processes > 1 { text += " in \(processes) processes" }
-        if let trend = status.trend, trend.status == .leaking || trend.status == .notLeaking {
-            text += ", \(trend.rateText)"
-            if status.hasLeaks, let since = trend.growingSinceMs {
-                text += " since \(AnalysisText.timestamp(ms: since))"
-            }
-            text += ", " + (status.hasLeaks ? "LEAKING so far" : "no leak so far")
-            if let limit = status.memoryLimitBytes {
-                text += trend.timeToLimitSecs.map { ", \(megabytes(limit)) limit in \(WatchCommand.text(seconds: $0))" }
-                    ?? ", \(megabytes(limit)) limit not approached"
-            }
-        } else {
-            // The trend counts the samples after --warmup only (an earlier status's trend: fewer).
-            let counted = status.trendIsCurrent ? min(status.sampleCount, status.trend?.sampleCount ?? status.sampleCount)
-                : status.sampleCount
-            text += ", collecting samples (\(counted) of \(status.samplesForTrend) for a trend"
-                + (counted < status.sampleCount ? " after the warm-up)" : ")")
-        }
-        if status.isEnded { text += ", ended" }
-        return text
-    }
-
-    static func megabytes(_ bytes: Int64) -> String {
-        String(format: "%.1f MB", Double(bytes) / Double(ByteSize.bytesPerMB))
     }
 }

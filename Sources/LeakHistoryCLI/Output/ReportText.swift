@@ -84,7 +84,11 @@ struct ReportText {
 
     /// One decimal, rounded down like the seed's integer MB fields, so the
     /// table never shows more than the JSON's `allocated_mb`.
-    private func mb(_ bytes: Int64) -> String {
+    private func mb(_ bytes: Int64) -> String { Self.megabytes(bytes) }
+
+    /// `12.3 MB` (MiB, one decimal, rounded down): the one size format of the
+    /// CLI's tables and progress lines.
+    static func megabytes(_ bytes: Int64) -> String {
         let tenths = (Double(bytes) / Double(ByteSize.bytesPerMB) * 10).rounded(.towardZero) / 10
         return String(format: "%.1f MB", tenths)
     }
