@@ -150,17 +150,8 @@ struct FleetBench: ParsableCommand {
 
     /// 5% steady leakers (5–50 MB/h, one in ten restarting every 6 h), the rest flat or sawtooth, with noise.
     private func writeOpenMetrics(to path: String, startS: Int64, endS: Int64) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        var buffer = ""
-        buffer.reserveCapacity(1 << 22)
-        func flush(force: Bool = false) {
-            if force || buffer.utf8.count > 1 << 22 {
-                handle.write(Data(buffer.utf8))
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        let out = try BufferedTextFile(path: path)
+        defer { out.close() }
         var state: UInt64 = 42
         func noise() -> Double {
             state &+= 0x9E37_79B9_7F4A_7C15
@@ -171,7 +162,7 @@ struct FleetBench: ParsableCommand {
         }
         let mb = 1_048_576.0
         let restartEveryS: Int64 = 6 * 3600
-        buffer += "# TYPE process_resident_memory_bytes gauge\n"
+        out.append("# TYPE process_resident_memory_bytes gauge\n")
         for i in 0..<series {
             let labels = "{instance=\"i\(i)\",job=\"bench\"}"
             let base = 100 + Double(i % 400)
@@ -187,21 +178,18 @@ struct FleetBench: ParsableCommand {
                     value = base
                 }
                 value += noise()
-                buffer += "process_resident_memory_bytes\(labels) \(Int64(value * mb)) \(t)\n"
-                flush()
+                out.append("process_resident_memory_bytes\(labels) \(Int64(value * mb)) \(t)\n")
             }
         }
-        buffer += "# TYPE process_start_time_seconds gauge\n"
+        out.append("# TYPE process_start_time_seconds gauge\n")
         for i in 0..<series {
             let labels = "{instance=\"i\(i)\",job=\"bench\"}"
             for t in stride(from: startS, through: endS, by: stepSecs) {
                 let start = i % 200 == 0 ? startS + (t - startS) / restartEveryS * restartEveryS : startS - 3600
-                buffer += "process_start_time_seconds\(labels) \(start) \(t)\n"
-                flush()
+                out.append("process_start_time_seconds\(labels) \(start) \(t)\n")
             }
         }
-        buffer += "# EOF\n"
-        flush(force: true)
+        out.append("# EOF\n")
     }
 
     private static func seconds(since start: ContinuousClock.Instant) -> Double {

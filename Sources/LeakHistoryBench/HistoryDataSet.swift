@@ -94,36 +94,24 @@ struct HistoryDataSet {
 
     /// The same samples as OpenMetrics text for `promtool tsdb create-blocks-from openmetrics`.
     func writeOpenMetrics(to path: String) throws {
-        FileManager.default.createFile(atPath: path, contents: nil)
-        let handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
-        defer { try? handle.close() }
-        var buffer = ""
-        buffer.reserveCapacity(1 << 22)
-        func flush(force: Bool = false) {
-            if force || buffer.utf8.count > 1 << 22 {
-                handle.write(Data(buffer.utf8))
-                buffer.removeAll(keepingCapacity: true)
-            }
-        }
+        let out = try BufferedTextFile(path: path)
+        defer { out.close() }
         func seconds(_ ms: Int64) -> String {
             let fraction = String(ms % 1000)
             return "\(ms / 1000).\(String(repeating: "0", count: 3 - fraction.count))\(fraction)"
         }
-        buffer += "# TYPE bench_usage_bytes gauge\n"
+        out.append("# TYPE bench_usage_bytes gauge\n")
         for step in 0..<steps {
-            buffer += "bench_usage_bytes{source=\"\(source)\"} \(usage(step: step)) \(seconds(tsMs(step: step)))\n"
-            flush()
+            out.append("bench_usage_bytes{source=\"\(source)\"} \(usage(step: step)) \(seconds(tsMs(step: step)))\n")
         }
-        buffer += "# TYPE bench_component_bytes gauge\n"
+        out.append("# TYPE bench_component_bytes gauge\n")
         for i in 0..<components {
             let labels = "{component=\"\(Self.name(i))\",source=\"\(source)\"}"
             for step in 0..<steps {
-                buffer += "bench_component_bytes\(labels) \(value(component: i, step: step)) \(seconds(tsMs(step: step)))\n"
-                flush()
+                out.append("bench_component_bytes\(labels) \(value(component: i, step: step)) \(seconds(tsMs(step: step)))\n")
             }
         }
-        buffer += "# EOF\n"
-        flush(force: true)
+        out.append("# EOF\n")
     }
 
     /// SplitMix64 of two words: deterministic noise.

@@ -86,3 +86,32 @@ struct ScratchDirectory {
 
     func remove() { try? FileManager.default.removeItem(at: url) }
 }
+
+/// Text written to a file in pieces of about 4 MiB (the OpenMetrics files
+/// promtool turns into Prometheus blocks): one writer for the benchmarks.
+final class BufferedTextFile {
+    private let handle: FileHandle
+    private var buffer = ""
+
+    init(path: String) throws {
+        FileManager.default.createFile(atPath: path, contents: nil)
+        handle = try FileHandle(forWritingTo: URL(fileURLWithPath: path))
+        buffer.reserveCapacity(1 << 22)
+    }
+
+    func append(_ text: String) {
+        buffer += text
+        if buffer.utf8.count > 1 << 22 { flush() }
+    }
+
+    /// Writes what is left and closes the file.
+    func close() {
+        flush()
+        try? handle.close()
+    }
+
+    private func flush() {
+        handle.write(Data(buffer.utf8))
+        buffer.removeAll(keepingCapacity: true)
+    }
+}

@@ -124,14 +124,7 @@ enum StorageBenchmarks {
         let plain = path + ".plain"
         try PlainSampleTable.write(from: reader, to: plain)
         defer { try? FileManager.default.removeItem(atPath: plain) }
-        let shell = try Measure.medianSeconds(runs: runs) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-csv", "-header", plain, Queries.benchDumpPlain]
-            process.standardOutput = devNull
-            try process.run()
-            process.waitUntilExit()
-        }
+        let shell = try PlainSampleTable.dumpSeconds(plain, runs: runs)
         return Figure(name: "CSV export of \(rows) rows", value: Double(exported) / ours, unit: "rows/s",
                       baseline: "sqlite3 -csv over a plain row table of the same rows", baselineValue: Double(exported) / shell,
                       ratio: shell / ours, target: "no slower than sqlite3 -csv (ratio ≥ 1)", met: ours <= shell,
@@ -182,6 +175,19 @@ enum StorageBenchmarks {
 /// `sqlite3 -csv` dump an export is compared with: read back through
 /// `HistoryReader`, so they are exactly the samples the export writes.
 enum PlainSampleTable {
+    /// The median seconds `sqlite3 -csv` takes to dump the plain table at `path` to /dev/null.
+    static func dumpSeconds(_ path: String, runs: Int) throws -> Double {
+        let devNull = FileHandle(forWritingAtPath: "/dev/null")!
+        return try Measure.medianSeconds(runs: runs) {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
+            process.arguments = ["-csv", "-header", path, Queries.benchDumpPlain]
+            process.standardOutput = devNull
+            try process.run()
+            process.waitUntilExit()
+        }
+    }
+
     static func write(from reader: HistoryReader, to path: String) throws {
         let raw = RawSQLite(path: path)
         raw.exec(Queries.benchCreatePlainTable)

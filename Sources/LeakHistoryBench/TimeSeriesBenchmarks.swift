@@ -280,14 +280,7 @@ struct StorageBench: ParsableCommand {
         // The same CSV rows as a plain table in a file of their own, dumped by the sqlite3 shell.
         let plain = scratch.path("plain.sqlite")
         try PlainSampleTable.write(from: reader, to: plain)
-        let shell = try Measure.medianSeconds(runs: runs) {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/sqlite3")
-            process.arguments = ["-csv", "-header", plain, Queries.benchDumpPlain]
-            process.standardOutput = devNull
-            try process.run()
-            process.waitUntilExit()
-        }
+        let shell = try PlainSampleTable.dumpSeconds(plain, runs: runs)
         var note = "\(exported) rows; sqlite3 -csv over a plain table of the same rows: \(String(format: "%.2f", shell)) s"
         var promSecs: Double?
         if let prometheus {

@@ -45,6 +45,25 @@ import Testing
         }
     }
 
+    /// A rate that slows smoothly (8 → 3 MiB/s over 14 s). Here the piecewise
+    /// fit splits it; where it keeps one segment (redis under load did, in
+    /// `WatchRedisOnsetTests`), the noise's correlation is read from the
+    /// sample-to-sample differences, which a smooth bend barely moves.
+    @Test(arguments: seeds)
+    func aLeakThatSlowsSmoothlyIsStillALeak(seed: UInt64) {
+        var rng = SeededRandom(state: seed &+ 50)
+        var points: [TrendPoint] = []
+        var level = 7.0, noise = 0.0
+        for i in 0..<96 {
+            let t = Double(i) * 0.25
+            if t >= 10 { level += (8 - 5 * (t - 10) / 14) * 0.25 }
+            noise = 0.5 * noise + 1.5 * rng.gaussian()
+            points.append(TrendPoint(tMs: 1_796_000_000_000 + Int64(t * 1000), bytes: Int64((level + noise) * Self.MiB)))
+        }
+        let verdict = TrendAnalyzer(config: LeakDetectionConfig()).verdict(for: points)
+        #expect(verdict.status == .leaking, "seed \(seed): \(verdict.explanation) (\(verdict.segments.count) segments)")
+    }
+
     /// The same bend without the leak's size: wander that the segmentation
     /// may split into pieces must not become a leak either way.
     @Test(arguments: seeds)

@@ -187,17 +187,26 @@ public struct TrendAnalyzer: Sendable {
         let first = workTimes.firstIndex { $0 >= regimeStartMs } ?? 0
         let (rt, rv) = Self.thinned(Array(workTimes[first...]), Array(workValues[first...]), maxPoints: maxFitPoints)
         var regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise)
-        // A regime merged from several rising segments bends: around one
-        // straight line through it the residuals move together because of
-        // the bend, not the noise, and read as noise correlation they leave
-        // a handful of "effective samples" for a rise far out of the noise.
-        // The noise's own correlation is read around the segments there.
+        // A regime whose rate changes part-way bends: around one straight
+        // line through it the residuals move together because of the bend,
+        // not the noise, and read as noise correlation they leave a handful
+        // of "effective samples" for a rise far out of the noise. The noise's
+        // own correlation is read where the bend does not reach: around the
+        // segments when the regime was merged from several, and from the
+        // sample-to-sample differences (for AR(1) noise of correlation ρ
+        // their lag-1 correlation is −(1 − ρ)/2, whatever a smooth trend
+        // does), whichever is lower; never above the line's own.
+        var rho = regime.autocorrelation
         if regimeFirst < fit.segments.count - 1 {
             let (_, pieceResiduals) = Self.thinned(Array(workTimes[first...]), Array(fitResiduals[first...]), maxPoints: maxFitPoints)
-            let rho = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(pieceResiduals)))
-            if rho < regime.autocorrelation {
-                regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise, autocorrelation: rho)
-            }
+            rho = min(rho, max(0, RobustStatistics.lag1Autocorrelation(pieceResiduals)))
+        }
+        if rv.count >= Self.minDifferencedPoints {
+            let differences = (1..<rv.count).map { rv[$0] - rv[$0 - 1] }
+            rho = min(rho, max(0, 1 + 2 * RobustStatistics.lag1Autocorrelation(differences)))
+        }
+        if rho < regime.autocorrelation {
+            regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise, autocorrelation: rho)
         }
         // Phase-corrected troughs may carry a trend from a period known only
         // so well (`Envelope.regularTroughs`): it adds to the slope's error.
@@ -323,6 +332,9 @@ public struct TrendAnalyzer: Sendable {
     /// `noiseFloor`: the least noise the standard error assumes (the whole fit's).
     /// `autocorrelation`: the noise's lag-1 correlation when known better than
     /// from the residuals around this one line (a bent regime's).
+    /// The fewest regime points whose differences estimate the noise's correlation.
+    static package let minDifferencedPoints = 30
+
     static package func robustFit(times: [Double], values: [Double], noiseFloor: Double = 0,
                                   autocorrelation: Double? = nil) -> RobustFit {
         let n = times.count
