@@ -177,9 +177,9 @@ final class HistoryStore {
         switch error {
         case let .newerSchema(found, supported, path):
             InputError(field: "db", message: "database '\(path)' has schema version \(found), newer than this leak-history supports (\(supported)); upgrade leak-history or use another file")
-        case .foreignDatabase:
-            InputError(field: "db", message: error.description.replacingOccurrences(
-                of: "belongs to another application", with: "is not a LeakHistory database: it belongs to another application"))
+        case let .foreignDatabase(path, id):
+            InputError(field: "db", message: "database '\(path)' is not a LeakHistory database (application_id 0x"
+                + String(format: "%08x", UInt32(bitPattern: id)) + (id == 0 ? ", and it already has a schema)" : ")"))
         case .failed:
             error
         }

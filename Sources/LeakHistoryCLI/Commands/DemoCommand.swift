@@ -92,7 +92,7 @@ struct DemoCommand: ParsableCommand {
         }
 
         let text = ReportText.forStandardOutput
-        print(text.bold("LeakHistory demo: two real child processes, sampled from /proc every 250 ms for \(WatchCommand.text(seconds: seconds)), recorded in \(path)"))
+        print(text.bold("LeakHistory demo: two real child processes, sampled from /proc every 250 ms for \(AnalysisText.duration(seconds: seconds)), recorded in \(path)"))
         print("  \(Self.leakerSource)  pid \(children[0].pid)  \(Self.display(leakerArguments))")
         print("               writes \(Self.number(leakMbPerSec)) MB of new memory every second and never frees it")
         print("  \(Self.steadySource)  pid \(children[1].pid)  \(Self.display(steadyArguments))")
@@ -118,7 +118,7 @@ struct DemoCommand: ParsableCommand {
         let steadyReport = samplers[1].report()
         for (sampler, report) in zip(samplers, [leakerReport, steadyReport]) {
             let title = "\(sampler.source) (pid \(sampler.pid ?? 0)), run \(sampler.recorder.runID): "
-                + "\(sampler.sampleCount) samples over \(WatchCommand.text(seconds: session.elapsedSecs))"
+                + "\(sampler.sampleCount) samples over \(AnalysisText.duration(seconds: session.elapsedSecs))"
             print(text.render(report, title: title))
         }
 

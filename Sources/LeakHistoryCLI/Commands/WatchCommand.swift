@@ -261,8 +261,8 @@ struct WatchCommand: ParsableCommand {
         session.flushIntervalSecs = min(1, max(0.1, intervalSecs))
         let targets = samplers.map { "\($0.source) (\($0.targetLabel)\(noChildren || cgroup != nil ? "" : " and descendants"))" }
             .joined(separator: ", ")
-        display.note("watching \(targets) every \(Self.text(seconds: intervalSecs))"
-            + (durationSecs.map { " for \(Self.text(seconds: $0))" } ?? "") + "; Ctrl-C stops")
+        display.note("watching \(targets) every \(AnalysisText.duration(seconds: intervalSecs))"
+            + (durationSecs.map { " for \(AnalysisText.duration(seconds: $0))" } ?? "") + "; Ctrl-C stops")
         let reason = session.run(isInterrupted: { WatchInterrupts.received != nil || wakeup.hasHungUp },
                                  onStatus: display.show)
         display.finish()
@@ -402,7 +402,7 @@ struct WatchCommand: ParsableCommand {
             hurry: { WatchInterrupts.count >= 2 },
             onWait: { left in
                 display.note("waiting for \(left == 1 ? "1 process" : "\(left) processes") of '\(command[0])' to exit"
-                    + "; SIGKILL after \(Self.text(seconds: graceSecs)), Ctrl-C again kills at once")
+                    + "; SIGKILL after \(AnalysisText.duration(seconds: graceSecs)), Ctrl-C again kills at once")
             })
         if let status { return (status, wasRunning) }
         display.note("leak-history: processes of '\(command[0])' are still there 30 s after SIGKILL (stuck in the kernel)")
@@ -424,7 +424,7 @@ struct WatchCommand: ParsableCommand {
                 continue
             }
             let title = "leak-history watch: source '\(sampler.source)' (\(sampler.targetLabel)), run \(sampler.recorder.runID)\(sampler.recorder.deployment.version.map { " of version \($0)" } ?? ""): "
-                + "\(sampler.sampleCount) samples every \(Self.text(seconds: intervalSecs)) over \(Self.text(seconds: elapsedSecs))"
+                + "\(sampler.sampleCount) samples every \(AnalysisText.duration(seconds: intervalSecs)) over \(AnalysisText.duration(seconds: elapsedSecs))"
                 + (sampler.endReason.map { "; \($0)" } ?? "")
             lines += text.render(report, title: title)
             lines += Self.treeLines(sampler, report: report)
@@ -463,22 +463,19 @@ struct WatchCommand: ParsableCommand {
                 let verdict = program.trend.isLeaking ? "GROWING, " + program.trend.rateText + (program.trend.growingSinceMs.map { " since " + AnalysisText.timestamp(ms: $0) } ?? "")
                     : program.lastBytes == 0 ? "exited" : "not growing"
                 lines += "    \(program.program.padding(toLength: width, withPad: " ", startingAt: 0))  "
-                    + "\(ProgressDisplay.megabytes(program.lastBytes)) (\(growth >= 0 ? "+" : "")\(ProgressDisplay.megabytes(growth))), \(verdict)\n"
+                    + "\(ReportText.megabytes(program.lastBytes)) (\(growth >= 0 ? "+" : "")\(ReportText.megabytes(growth))), \(verdict)\n"
             }
         }
         if let limit = sampler.memoryLimitBytes {
-            let limitText = ProgressDisplay.megabytes(limit)
+            let limitText = ReportText.megabytes(limit)
             if let secs = report.trend?.timeToLimitSecs {
-                lines += "  memory limit \(limitText): reached in about \(text(seconds: secs)) at the fitted rate\n"
+                lines += "  memory limit \(limitText): reached in about \(AnalysisText.duration(seconds: secs)) at the fitted rate\n"
             } else {
                 lines += "  memory limit \(limitText): not approached (usage is not rising)\n"
             }
         }
         return lines
     }
-
-    /// `seconds` as a person reads it: `250 ms`, `1 s`, `20.4 s`, `2 min`, `1.5 h`.
-    static func text(seconds: Double) -> String { AnalysisText.duration(seconds: seconds) }
 
     static func shellQuoted(_ text: String) -> String {
         let plain = text.allSatisfy { $0.isLetter || $0.isNumber || "-_./:@%+=".contains($0) }

@@ -66,7 +66,7 @@ final class ProgressDisplay {
         var text = status.source
         if withPID, let pid = status.pid { text += " (pid \(pid))" }
         guard let bytes = status.currentBytes else { return text + ": no sample yet" }
-        text += ": \(megabytes(bytes))"
+        text += ": \(ReportText.megabytes(bytes))"
         if let processes = status.processCount, processes > 1 { text += " in \(processes) processes" }
         if let trend = status.trend, trend.status == .leaking || trend.status == .notLeaking {
             text += ", \(trend.rateText)"
@@ -75,8 +75,8 @@ final class ProgressDisplay {
             }
             text += ", " + (status.hasLeaks ? "LEAKING so far" : "no leak so far")
             if let limit = status.memoryLimitBytes {
-                text += trend.timeToLimitSecs.map { ", \(megabytes(limit)) limit in \(WatchCommand.text(seconds: $0))" }
-                    ?? ", \(megabytes(limit)) limit not approached"
+                text += trend.timeToLimitSecs.map { ", \(ReportText.megabytes(limit)) limit in \(AnalysisText.duration(seconds: $0))" }
+                    ?? ", \(ReportText.megabytes(limit)) limit not approached"
             }
         } else {
             // The trend counts the samples after --warmup only (an earlier status's trend: fewer).
@@ -89,5 +89,4 @@ final class ProgressDisplay {
         return text
     }
 
-    static func megabytes(_ bytes: Int64) -> String { ReportText.megabytes(bytes) }
 }
