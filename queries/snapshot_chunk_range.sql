@@ -1,5 +1,6 @@
 -- The chunks of source ?1's snapshots holding samples in [?3, ?4] ms, oldest
--- first; ?2 is the start of ?3's clock hour (a chunk lies within one hour).
-SELECT start_ms, end_ms, run_id, sample_count, data FROM snapshot_chunk
+-- first, with the bases and the five-minute summaries of their samples; ?2 is
+-- the start of ?3's clock hour (a chunk lies within one hour).
+SELECT start_ms, end_ms, run_id, sample_count, data, first_bytes, slots FROM snapshot_chunk
 WHERE source_id = ?1 AND start_ms >= ?2 AND start_ms <= ?4 AND end_ms >= ?3
 ORDER BY start_ms;

@@ -57,6 +57,16 @@ public struct Row {
         return Array(UnsafeRawBufferPointer(start: bytes, count: length))
     }
 
+    /// Calls `body` with the column's bytes where SQLite holds them (empty when
+    /// NULL), valid only inside `body`: a read that copies nothing.
+    public func withUnsafeBlob<T>(_ index: Int, _ body: (UnsafeRawBufferPointer) throws -> T) rethrows -> T {
+        let column = column(index)
+        guard let bytes = sqlite3_column_blob(handle, column) else {
+            return try body(UnsafeRawBufferPointer(start: nil, count: 0))
+        }
+        return try body(UnsafeRawBufferPointer(start: bytes, count: Int(sqlite3_column_bytes(handle, column))))
+    }
+
     public func isNull(_ index: Int) -> Bool {
         sqlite3_column_type(handle, column(index)) == SQLITE_NULL
     }

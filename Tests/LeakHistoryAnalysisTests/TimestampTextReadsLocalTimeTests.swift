@@ -32,3 +32,27 @@ import Testing
         }
     }
 }
+
+/// `TimestampText.iso` writes what Foundation's ISO 8601 formatter writes (it
+/// no longer builds one per call), for any time, and reads back as written.
+@Suite struct TimestampTextWritesISOTests {
+    @Test("5,000 random times from 1600 to 9999, the days around leap years and the epoch: the formatter's text, read back to the millisecond")
+    func matchesTheFormatter() throws {
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        var rng = SeededRandom(state: 86_400)
+        // 1600-01-01, 1900-03-01, 2000-02-29, 2100-03-01, 9999-12-31T23:59:59.999.
+        var times: [Int64] = [0, -1, 1, 86_399_999, 86_400_000, 951_782_400_000, 951_868_799_999, 4_107_542_400_000,
+                              -11_676_096_000_000, -2_203_891_200_000, 253_402_300_799_999, 1_764_000_000_000]
+        for _ in 0..<5_000 { times.append(Int64.random(in: -11_676_096_000_000...253_402_300_799_999, using: &rng)) }
+        for ms in times {
+            let expected = formatter.string(from: Date(timeIntervalSince1970: Double(ms) / 1000))
+            let written = TimestampText.iso(ms)
+            #expect(written == expected, "\(ms)")
+            if written != expected { return }
+            if ms >= 0 { #expect(TimestampText.parse(written, timeZone: .gmt) == ms, "\(written)") }
+        }
+        // Before 1600 (the Julian calendar before 1582) the formatter itself writes the text.
+        #expect(TimestampText.iso(-62_135_596_800_000) == formatter.string(from: Date(timeIntervalSince1970: -62_135_596_800)))
+    }
+}

@@ -29,6 +29,13 @@ struct ChunkedStorageTests {
         return events
     }
 
+    /// A file at `path` holding `history()`, written in one batch.
+    static func writeHistory(to path: String) throws {
+        let writer = try HistoryWriter(path: path)
+        defer { try? writer.close() }
+        try writer.ingest(history(), atomic: true)
+    }
+
     static func count(_ path: String, _ sql: String) throws -> Int {
         let db = try Database(path: path)
         defer { try? db.close() }
@@ -141,11 +148,7 @@ struct ChunkedStorageTests {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
         let path = dir.path("d.sqlite")
-        do {
-            let writer = try HistoryWriter(path: path)
-            defer { try? writer.close() }
-            try writer.ingest(Self.history(), atomic: true)
-        }
+        try Self.writeHistory(to: path)
         let db = try Database(path: path)
         let start = try db.makeStatement(sql: """
             SELECT k.start_ms FROM component_chunk k JOIN component c ON c.id = k.component_id

@@ -34,16 +34,25 @@ struct ResolutionIsChosenByCostTests {
         }
     }
 
-    @Test("Raw while the samples fit the budget; folded raw buckets while decoding them stays cheap; hour rollups beyond")
+    @Test("Raw while the samples fit the budget; folded raw buckets while decoding them stays cheap; whole five-minute slots from the slot summaries while they are few; hour rollups beyond")
     func choices() throws {
         let window = try TimeWindow(fromMs: Self.end - day, toMs: Self.end)
         #expect(ReadPlan.choose(window: window, seriesCount: 1, samplesPerSeries: 1440, cutoffs: (.min, .min)).bucketMs == nil)
         let folded = ReadPlan.choose(window: window, seriesCount: 101, samplesPerSeries: 8640, cutoffs: (.min, .min))
         #expect(folded.resolution == SeriesResolution.raw && folded.bucketMs == 60_000)
+        #expect(folded.note == "Read as 1m bucket means of the raw samples for this window")
+        // A day of second-by-second samples: minute buckets would decode 8.7 M samples, so 5-minute slots (2,525 summaries), not hours.
+        let dense = ReadPlan.choose(window: window, seriesCount: 101, samplesPerSeries: 86_400, cutoffs: (.min, .min))
+        #expect(dense.resolution == SeriesResolution.raw && dense.bucketMs == ChunkSlotsCodec.slotMs)
+        #expect(dense.note == "Read as 5m bucket means of the raw samples for this window")
+        // Three days of 10-second samples over 101 series: 5-minute buckets, from 7,373 slot summaries instead of 2.6 M samples.
+        let threeDays = try TimeWindow(fromMs: Self.end - 3 * day, toMs: Self.end)
+        let slots = ReadPlan.choose(window: threeDays, seriesCount: 101, samplesPerSeries: 25_920, cutoffs: (.min, .min))
+        #expect(slots.resolution == SeriesResolution.raw && slots.bucketMs == ChunkSlotsCodec.slotMs)
+        // 1,001 series of a day: 24,000 summaries would cost more than the hour rollups.
         let hours = ReadPlan.choose(window: window, seriesCount: 1001, samplesPerSeries: 8640, cutoffs: (.min, .min))
         #expect(hours.resolution == SeriesResolution.hour && hours.bucketMs == hour)
         #expect(hours.note == "Read from hour rollups (bucket means) for this window")
-        #expect(folded.note == "Read as 1m bucket means of the raw samples for this window")
     }
 
     @Test("Before the raw cutoff: minute rollups, or hour rollups where the minute ones are pruned too")

@@ -1,6 +1,6 @@
 import Foundation
 import Synchronization
-@testable import LeakHistory
+import LeakHistory
 
 /// A clock the test moves by hand, so no test sleeps.
 package final class ManualClock: Sendable {

@@ -1,7 +1,7 @@
 import Foundation
 import Testing
-@testable import LeakHistory
-@testable import LeakHistoryWatch
+import LeakHistory
+import LeakHistoryWatch
 
 /// Real child processes for the watch tests: the hidden workloads of the built
 /// `leak-history` executable (found beside the test bundle by `CLI.executable`).

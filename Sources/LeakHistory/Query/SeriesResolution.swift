@@ -14,10 +14,13 @@ public enum SeriesResolution: String, Sendable, Codable {
 ///
 /// A window whose series hold at most `pointsPerSeries` samples each is read
 /// raw. A longer one is read as bucket means of the smallest round width that
-/// keeps it under that count: folded from the raw samples while decoding them
-/// stays within `decodeBudget` samples in all (`decodePerSeries` in one
-/// series), else from hour rollups; where
-/// the window reaches before the raw retention, from minute or hour rollups.
+/// keeps it under that count. Buckets of whole five-minute slots (5, 10, 15,
+/// 30 minutes) come from the chunks' slot summaries, decoding only the
+/// window's edges; finer ones are folded from the raw samples while decoding
+/// them stays within `decodeBudget` samples in all (`decodePerSeries` in one
+/// series), else the window is read in whole slots while it spans at most
+/// `slotSummaryBudget` chunks in all, else from hour rollups. Where the window
+/// reaches before the raw retention, from minute or hour rollups.
 /// The point budget is shared by the report's series, so a source of 1,000
 /// components reads fewer points of each than one of 100.
 struct ReadPlan: Sendable, Equatable {
@@ -29,6 +32,8 @@ struct ReadPlan: Sendable, Equatable {
     static let decodeBudget = 3_000_000
     /// Past this many samples in one series, decoding costs more than its hour rollups save (a year of minutes: 525,600).
     static let decodePerSeries = 100_000
+    /// At most this many chunk slot summaries in all (a few µs each) for buckets of whole slots.
+    static let slotSummaryBudget: Int64 = 8_000
 
     static func pointsPerSeries(seriesCount: Int) -> Int {
         min(20_000, max(240, pointBudget / max(1, seriesCount)))
@@ -45,7 +50,13 @@ struct ReadPlan: Sendable, Equatable {
         var bucket = TrendBuckets.roundMs.first { $0 >= wanted } ?? floor(wanted, RetentionPolicy.hour) + RetentionPolicy.hour
         let decode = samplesPerSeries.multipliedReportingOverflow(by: seriesCount)
         if bucket < RetentionPolicy.hour && (decode.overflow || decode.partialValue > decodeBudget || samplesPerSeries > decodePerSeries) {
-            bucket = RetentionPolicy.hour
+            // Too many samples to decode: whole five-minute slots from the
+            // chunks' slot summaries while there are few enough of those
+            // (about one chunk a series an hour), else hour rollups.
+            let chunks = (window.spanMs / RetentionPolicy.hour + 1).multipliedReportingOverflow(by: Int64(seriesCount))
+            bucket = !chunks.overflow && chunks.partialValue <= slotSummaryBudget
+                ? TrendBuckets.roundMs.first { $0 >= bucket && $0 % ChunkSlotsCodec.slotMs == 0 }!
+                : RetentionPolicy.hour
         }
         if !rawComplete && bucket < RetentionPolicy.minute { bucket = RetentionPolicy.minute }
         if !rawComplete && window.fromMs < cutoffs.minuteMs && bucket < RetentionPolicy.hour { bucket = RetentionPolicy.hour }

@@ -56,21 +56,28 @@ extension HistoryStore {
     static let maxSamplesPerChunk = 2048
 
     private struct SeriesQueries {
-        let headRange, headDeleteBefore, chunkRange, chunkBefore, chunkInsert, chunkDeleteRange, extent: String
+        let headRange, headBuckets, headNewest, headBucketNewest, headDeleteBefore: String
+        let chunkRange, chunkBefore, chunkInsert, chunkDeleteRange, chunkUnsummarised, chunkSlotsPut, extent: String
+        /// Whether the head rows carry counts (a component's do).
+        let counted: Bool
     }
 
     private func queries(_ series: SeriesID) -> SeriesQueries {
         switch series {
         case .usage:
-            SeriesQueries(headRange: Queries.snapshotHeadRange, headDeleteBefore: Queries.snapshotHeadDeleteBefore,
+            SeriesQueries(headRange: Queries.snapshotHeadRange, headBuckets: Queries.snapshotHeadBuckets,
+                          headNewest: Queries.snapshotHeadNewest, headBucketNewest: Queries.snapshotHeadBucketNewest, headDeleteBefore: Queries.snapshotHeadDeleteBefore,
                           chunkRange: Queries.snapshotChunkRange, chunkBefore: Queries.snapshotChunkBefore,
                           chunkInsert: Queries.snapshotChunkInsert, chunkDeleteRange: Queries.snapshotChunkDeleteRange,
-                          extent: Queries.snapshotSeriesExtent)
+                          chunkUnsummarised: Queries.snapshotChunkUnsummarised, chunkSlotsPut: Queries.snapshotChunkSlotsPut,
+                          extent: Queries.snapshotSeriesExtent, counted: false)
         case .component:
-            SeriesQueries(headRange: Queries.componentHeadRange, headDeleteBefore: Queries.componentHeadDeleteBefore,
+            SeriesQueries(headRange: Queries.componentHeadRange, headBuckets: Queries.componentHeadBuckets,
+                          headNewest: Queries.componentHeadNewest, headBucketNewest: Queries.componentHeadBucketNewest, headDeleteBefore: Queries.componentHeadDeleteBefore,
                           chunkRange: Queries.componentChunkRange, chunkBefore: Queries.componentChunkBefore,
                           chunkInsert: Queries.componentChunkInsert, chunkDeleteRange: Queries.componentChunkDeleteRange,
-                          extent: Queries.componentSeriesExtent)
+                          chunkUnsummarised: Queries.componentChunkUnsummarised, chunkSlotsPut: Queries.componentChunkSlotsPut,
+                          extent: Queries.componentSeriesExtent, counted: true)
         }
     }
 
@@ -97,36 +104,82 @@ extension HistoryStore {
     /// 360 rows a series, 360,000 for 1,000 components.
     func headBuckets(_ series: SeriesID, fromMs: Int64, toMs: Int64, bucketMs: Int64) throws -> [RollupBucket] {
         guard fromMs <= toMs, bucketMs > 0 else { return [] }
-        let (summarySQL, newestSQL, counted) = switch series {
-        case .usage: (Queries.snapshotHeadSummary, Queries.snapshotHeadNewest, false)
-        case .component: (Queries.componentHeadSummary, Queries.componentHeadNewest, true)
+        let sql = queries(series)
+        let arguments: StatementArguments = [series.id, fromMs, toMs, bucketMs]
+        var out = try db.cachedStatement(sql: sql.headBuckets).fetchAll(arguments) { row in
+            RollupBucket(startMs: row.int64(0), runID: 0, minBytes: row.int64(3), maxBytes: row.int64(4), lastBytes: 0,
+                         sumBytes: row.double(2), count: row.int64(1), firstTsMs: row.int64(5), lastTsMs: row.int64(6),
+                         lastAllocations: nil, lastDeallocations: nil)
         }
-        typealias Summary = (count: Int64, total: Double, min: Int64, max: Int64, firstMs: Int64, lastMs: Int64)
-        func summary(_ lo: Int64, _ hi: Int64) throws -> Summary? {
-            try db.cachedStatement(sql: summarySQL).fetchOne([series.id, lo, hi]) { row -> Summary? in
-                row.int64(0) > 0 ? (row.int64(0), row.double(1), row.int64(2), row.int64(3), row.int64(4), row.int64(5)) : nil
-            } ?? nil
-        }
-        guard let all = try summary(fromMs, toMs) else { return [] }
-        let first = floor(all.firstMs, bucketMs), last = floor(all.lastMs, bucketMs)
-        // Rows spread over many buckets (a long unsealed stretch): folded as rows.
-        guard (last - first) / bucketMs < 4 else { return RollupBucket.fold(try headSamples(series, fromMs: fromMs, toMs: toMs), bucketMs: bucketMs) }
-        var out: [RollupBucket] = []
-        var start = first
-        while start <= last {
-            let lo = max(fromMs, start), hi = min(toMs, start + (bucketMs - 1))
-            if let s = first == last ? all : try summary(lo, hi),
-               let newest = try db.cachedStatement(sql: newestSQL).fetchOne([series.id, lo, hi], { row in
-                   (tsMs: row.int64(0), runID: row.int64(1), bytes: row.int64(2),
-                    allocations: counted ? row.optionalInt64(3) : nil, deallocations: counted ? row.optionalInt64(4) : nil)
-               }) {
-                out.append(RollupBucket(startMs: start, runID: newest.runID, minBytes: s.min, maxBytes: s.max, lastBytes: newest.bytes,
-                                        sumBytes: s.total, count: s.count, firstTsMs: s.firstMs, lastTsMs: newest.tsMs,
-                                        lastAllocations: newest.allocations, lastDeallocations: newest.deallocations))
+        if out.count == 1 {
+            // One bucket (an hour read of the open hour): its newest row is one index seek.
+            guard let newest = try db.cachedStatement(sql: sql.headNewest).fetchOne([series.id, fromMs, toMs], { row in
+                (tsMs: row.int64(0), runID: row.int64(1), bytes: row.int64(2),
+                 allocations: sql.counted ? row.optionalInt64(3) : nil, deallocations: sql.counted ? row.optionalInt64(4) : nil)
+            }), newest.tsMs == out[0].lastTsMs else {
+                return RollupBucket.fold(try headSamples(series, fromMs: fromMs, toMs: toMs), bucketMs: bucketMs)
             }
-            start += bucketMs
+            out[0].runID = newest.runID
+            out[0].lastBytes = newest.bytes
+            out[0].lastAllocations = newest.allocations
+            out[0].lastDeallocations = newest.deallocations
+            return out
         }
+        var index = 0, paired = true
+        try db.cachedStatement(sql: sql.headBucketNewest).forEachRow(arguments) { row in
+            // Both queries group the same rows the same way, so their buckets pair up in order.
+            guard index < out.count, out[index].startMs == row.int64(0), out[index].lastTsMs == row.int64(1) else {
+                paired = false
+                return
+            }
+            out[index].runID = row.int64(2)
+            out[index].lastBytes = row.int64(3)
+            if sql.counted {
+                out[index].lastAllocations = row.optionalInt64(4)
+                out[index].lastDeallocations = row.optionalInt64(5)
+            }
+            index += 1
+        }
+        // A write between the two queries (outside a transaction, another
+        // connection's): the rows are folded as they are now instead.
+        guard paired && index == out.count else { return RollupBucket.fold(try headSamples(series, fromMs: fromMs, toMs: toMs), bucketMs: bucketMs) }
         return out
+    }
+
+    /// The samples of `series` in `[fromMs, toMs]` in buckets of `bucketMs` (a
+    /// multiple of the chunks' five-minute slots), from the slot summaries of
+    /// the chunks wholly inside the range, decoding only the others (the
+    /// range's edges, chunks without summaries), and the head rows summed by
+    /// SQLite. `nil` when head rows fall among the chunks (a write not yet
+    /// sealed into its hour): those are merged sample by sample instead.
+    func slotBuckets(_ series: SeriesID, fromMs: Int64, toMs: Int64, bucketMs: Int64) throws -> [RollupBucket]? {
+        precondition(bucketMs % ChunkSlotsCodec.slotMs == 0, "slot buckets are whole slots")
+        guard fromMs <= toMs else { return [] }
+        let head = try headBuckets(series, fromMs: fromMs, toMs: toMs, bucketMs: bucketMs)
+        var fold = BucketFold(bucketMs: bucketMs)
+        var chunksEndMs = Int64.min
+        var decoder = ChunkSlotsDecoder()
+        try db.cachedStatement(sql: queries(series).chunkRange).forEachRow([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) { row in
+            let startMs = row.int64(0), endMs = row.int64(1), runID = row.int64(2), count = row.int(3)
+            chunksEndMs = max(chunksEndMs, endMs)
+            if startMs >= fromMs && endMs <= toMs && !row.isNull(6) {
+                let firstBytes = row.int64(5)
+                do {
+                    try row.withUnsafeBlob(6) { raw in
+                        try decoder.decode(raw, startMs: startMs, firstBytes: firstBytes, sampleCount: count) { fold.add($0.bucket(runID: runID)) }
+                    }
+                } catch let error as ChunkCorruption {
+                    throw StoredChunkCorruption(series: try seriesName(series), startMs: startMs, reason: error.reason, path: db.path)
+                }
+            } else {
+                fold.add(samples: try decode(row.blob(4), series: series, startMs: startMs, expectedCount: count).lazy
+                    .filter { $0.tsMs >= fromMs && $0.tsMs <= toMs }
+                    .map { RawSample(tsMs: $0.tsMs, runID: runID, bytes: $0.bytes, allocations: $0.allocations, deallocations: $0.deallocations) })
+            }
+        }
+        if let first = head.first, first.firstTsMs <= chunksEndMs { return nil }
+        fold.add(head)
+        return fold.buckets
     }
 
     /// Calls `body` with the samples of `series` in `[fromMs, toMs]`, oldest
@@ -322,10 +375,11 @@ extension HistoryStore {
             high = max(high, s.bytes)
             sum += Double(s.bytes)
         }
-        let data = SampleChunkCodec.encode(samples.map(\.chunkSample))
+        let chunkSamples = samples.map(\.chunkSample)
+        let data = SampleChunkCodec.encode(chunkSamples)
         let statement = try db.cachedStatement(sql: queries(series).chunkInsert)
         try statement.execute([series.id, first.tsMs, last.tsMs, first.runID, Int64(samples.count), low, high, first.bytes,
-                               last.bytes, sum, last.allocations, last.deallocations, data])
+                               last.bytes, sum, last.allocations, last.deallocations, data, ChunkSlotsCodec.encode(chunkSamples)])
     }
 
     /// Seals the usage and every component series of one source.
@@ -363,6 +417,34 @@ extension HistoryStore {
                 }
             }
             try putSetting("storage.chunks", 1)
+        }
+    }
+
+    /// Runs the data step of schema 7 once per file: every chunk sealed before
+    /// it gets its five-minute summary (each decoded once, a thousand at a time).
+    func summariseChunksOfOlderVersions() throws {
+        guard try setting("storage.slots") == nil else { return }
+        try db.inTransaction(.immediate) {
+            guard try setting("storage.slots") == nil else { return }
+            for series in [SeriesID.usage(sourceID: 0), .component(0)] {
+                let sql = queries(series)
+                var afterID: Int64 = 0
+                while true {
+                    var chunks: [(id: Int64, startMs: Int64, count: Int, data: [UInt8])] = []
+                    try db.cachedStatement(sql: sql.chunkUnsummarised).forEachRow([afterID, 1000]) {
+                        chunks.append(($0.int64(0), $0.int64(1), $0.int(2), $0.blob(3)))
+                    }
+                    guard let last = chunks.last else { break }
+                    afterID = last.id
+                    for chunk in chunks {
+                        // A damaged chunk keeps no summary: reading it names it, as before.
+                        guard let samples = try? SampleChunkCodec.decode(chunk.data), samples.count == chunk.count,
+                              samples.first?.tsMs == chunk.startMs, let slots = ChunkSlotsCodec.encode(samples) else { continue }
+                        try db.cachedStatement(sql: sql.chunkSlotsPut).execute([chunk.id, slots])
+                    }
+                }
+            }
+            try putSetting("storage.slots", 1)
         }
     }
 }

@@ -249,16 +249,9 @@ struct RollupBucket: Sendable, Equatable {
 
     /// `samples` (in time order) folded into buckets of `bucketMs`.
     static func fold(_ samples: [RawSample], bucketMs: Int64) -> [RollupBucket] {
-        var buckets: [RollupBucket] = []
-        for sample in samples {
-            let start = floor(sample.tsMs, bucketMs)
-            if buckets.last?.startMs == start {
-                buckets[buckets.count - 1].add(sample)
-            } else {
-                buckets.append(RollupBucket(startMs: start, sample: sample))
-            }
-        }
-        return buckets
+        var fold = BucketFold(bucketMs: bucketMs)
+        fold.add(samples: samples)
+        return fold.buckets
     }
 
     /// Adds a sample newer than every one in the bucket.
@@ -272,6 +265,45 @@ struct RollupBucket: Sendable, Equatable {
         runID = sample.runID
         lastAllocations = sample.allocations
         lastDeallocations = sample.deallocations
+    }
+}
+
+/// Buckets of `bucketMs` gathered in time order from finer buckets and samples:
+/// a piece whose start falls in the last bucket joins it.
+struct BucketFold {
+    let bucketMs: Int64
+    private(set) var buckets: [RollupBucket] = []
+
+    init(bucketMs: Int64) {
+        self.bucketMs = bucketMs
+    }
+
+    /// Adds a finer bucket (a rollup, a slot, a summed stretch of head rows) newer than the ones before.
+    mutating func add(_ bucket: RollupBucket) {
+        let start = floor(bucket.startMs, bucketMs)
+        if buckets.last?.startMs == start {
+            buckets[buckets.count - 1].merge(bucket)
+        } else {
+            var copy = bucket
+            copy.startMs = start
+            buckets.append(copy)
+        }
+    }
+
+    mutating func add(_ more: some Sequence<RollupBucket>) {
+        for bucket in more { add(bucket) }
+    }
+
+    /// Adds samples in time order, newer than every one before.
+    mutating func add(samples: some Sequence<RawSample>) {
+        for sample in samples {
+            let start = floor(sample.tsMs, bucketMs)
+            if buckets.last?.startMs == start {
+                buckets[buckets.count - 1].add(sample)
+            } else {
+                buckets.append(RollupBucket(startMs: start, sample: sample))
+            }
+        }
     }
 }
 

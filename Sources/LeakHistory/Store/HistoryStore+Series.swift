@@ -37,22 +37,13 @@ extension HistoryStore {
     /// `series` over `window` in buckets of `bucketMs` (a multiple of 1 s),
     /// from the finest stored data that holds each part of the window:
     /// - whole hours: the hour rollups of its sealed hours, and its open hour's head rows folded;
-    /// - finer buckets: raw samples folded from the raw cutoff on; before it,
+    /// - finer buckets: raw samples folded from the raw cutoff on (buckets of
+    ///   whole five-minute slots from the chunks' slot summaries); before it,
     ///   minute rollups (hour rollups where those are pruned too).
     func buckets(_ series: SeriesID, window: TimeWindow, bucketMs: Int64) throws -> [RollupBucket] {
         let hour = RetentionPolicy.hour, minute = RetentionPolicy.minute
         let cutoffs = try retentionCutoffs()
-        var out: [RollupBucket] = []
-        func add(_ b: RollupBucket) {
-            let start = floor(b.startMs, bucketMs)
-            if out.last?.startMs == start {
-                out[out.count - 1].merge(b)
-            } else {
-                var copy = b
-                copy.startMs = start
-                out.append(copy)
-            }
-        }
+        var fold = BucketFold(bucketMs: bucketMs)
         func rollups(_ size: Int64, fromMs: Int64, toMs: Int64) throws -> [RollupBucket] {
             switch series {
             case .usage(let id): try snapshotRollups(sourceID: id, bucketMs: size, fromMs: fromMs, toMs: toMs)
@@ -60,28 +51,21 @@ extension HistoryStore {
             }
         }
         if bucketMs % hour == 0 {
-            for b in try rollups(hour, fromMs: window.fromMs, toMs: window.toMs) { add(b) }
-            for b in try headBuckets(series, fromMs: window.fromMs, toMs: window.toMs, bucketMs: hour) { add(b) }
-            return out
+            fold.add(try rollups(hour, fromMs: window.fromMs, toMs: window.toMs))
+            fold.add(try headBuckets(series, fromMs: window.fromMs, toMs: window.toMs, bucketMs: hour))
+            return fold.buckets
         }
         if window.fromMs < cutoffs.rawMs {
             let archiveEnd = min(window.toMs, cutoffs.rawMs - 1)
             let size = bucketMs % minute == 0 && window.fromMs >= cutoffs.minuteMs ? minute : hour
-            for b in try rollups(size, fromMs: window.fromMs, toMs: archiveEnd) where b.startMs <= archiveEnd { add(b) }
+            fold.add(try rollups(size, fromMs: window.fromMs, toMs: archiveEnd).filter { $0.startMs <= archiveEnd })
         }
-        var pending: RollupBucket?
-        try forEachRawSample(series, fromMs: max(window.fromMs, cutoffs.rawMs), toMs: window.toMs) { samples in
-            for sample in samples {
-                let start = floor(sample.tsMs, bucketMs)
-                if pending?.startMs == start {
-                    pending!.add(sample)
-                } else {
-                    if let done = pending { add(done) }
-                    pending = RollupBucket(startMs: start, sample: sample)
-                }
-            }
+        let rawFromMs = max(window.fromMs, cutoffs.rawMs)
+        if bucketMs % ChunkSlotsCodec.slotMs == 0, let slotted = try slotBuckets(series, fromMs: rawFromMs, toMs: window.toMs, bucketMs: bucketMs) {
+            fold.add(slotted)
+            return fold.buckets
         }
-        if let done = pending { add(done) }
-        return out
+        try forEachRawSample(series, fromMs: rawFromMs, toMs: window.toMs) { fold.add(samples: $0) }
+        return fold.buckets
     }
 }

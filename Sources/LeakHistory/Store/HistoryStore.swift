@@ -162,6 +162,7 @@ final class HistoryStore {
                 logger.info("migrated database", metadata: ["db.path": "\(path)", "db.versions": "\(applied)"])
             }
             try sealRowsOfOlderVersions()
+            try summariseChunksOfOlderVersions()
         } catch let error as MigrationError {
             try? db.close()
             throw Self.explained(error)

@@ -84,7 +84,7 @@ public struct ProcStat: Sendable, Equatable {
     }
 
     /// Reads `/proc/PID/stat`; `nil` once the process is gone or the file is not a stat file.
-    static func read(pid: Int32) -> ProcStat? {
+    package static func read(pid: Int32) -> ProcStat? {
         guard let bytes = try? ProcFile.bytes("/proc/\(pid)/stat") else { return nil }
         return parse(bytes: bytes)
     }
@@ -394,7 +394,7 @@ public final class ProcessTree {
     }
 
     /// The numeric entries of `/proc`: one per process (threads are not listed).
-    static func listPIDs() -> [Int32] {
+    package static func listPIDs() -> [Int32] {
         listPIDs(in: "/proc")
     }
 

@@ -1,0 +1,232 @@
+// The bit-level writer and reader of the stored encodings (SampleChunkCodec,
+// ChunkSlotsCodec): integer streams of deltas, divisors and Rice codes.
+
+/// Bits written most significant first into bytes.
+struct BitWriter {
+    var bytes: [UInt8] = []
+    private var current: UInt8 = 0
+    private var used: UInt8 = 0
+
+    init() { bytes.reserveCapacity(512) }
+
+    mutating func bit(_ on: Bool) {
+        current = current << 1 | (on ? 1 : 0)
+        used += 1
+        if used == 8 {
+            bytes.append(current)
+            current = 0
+            used = 0
+        }
+    }
+
+    mutating func bits(_ value: UInt64, count: Int) {
+        var remaining = count
+        while remaining > 0 {
+            if used == 0 && remaining >= 8 {
+                remaining -= 8
+                bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(remaining)))
+            } else {
+                remaining -= 1
+                bit((value >> UInt64(remaining)) & 1 == 1)
+            }
+        }
+    }
+
+    mutating func alignToByte() {
+        while used != 0 { bit(false) }
+    }
+
+    mutating func byte(_ b: UInt8) {
+        alignToByte()
+        bytes.append(b)
+    }
+
+    mutating func varint(_ value: UInt64) {
+        alignToByte()
+        var v = value
+        while v >= 0x80 {
+            bytes.append(UInt8(truncatingIfNeeded: v) | 0x80)
+            v >>= 7
+        }
+        bytes.append(UInt8(v))
+    }
+
+    /// One integer column: see `SampleChunkCodec`.
+    mutating func stream(_ values: [Int64]) {
+        varint(SampleChunkCodec.zigzag(values[0]))
+        if values.allSatisfy({ $0 == values[0] }) {
+            byte(0)
+            return
+        }
+        var best: (order: Int, divisor: UInt64, k: Int, bits: Int, u: [UInt64]) = (1, 1, 0, .max, [])
+        for order in 1...2 where values.count > order {
+            let residuals = SampleChunkCodec.residuals(values, order: order)
+            var divisor: UInt64 = 0
+            for r in residuals where r != 0 { divisor = gcd(divisor, r.magnitude) }
+            if divisor == 0 || divisor > UInt64(Int64.max) { divisor = 1 }
+            let u = residuals.map { SampleChunkCodec.zigzag($0 / Int64(divisor)) }
+            let (k, bits) = SampleChunkCodec.riceParameter(u)
+            if bits < best.bits { best = (order, divisor, k, bits, u) }
+        }
+        byte(UInt8(best.order))
+        if best.order == 2 { varint(SampleChunkCodec.zigzag(values[1] &- values[0])) }
+        varint(best.divisor)
+        byte(UInt8(best.k))
+        let k = best.k
+        for value in best.u {
+            let q = value >> UInt64(k)
+            if q >= SampleChunkCodec.escape {
+                bits(UInt64.max, count: Int(SampleChunkCodec.escape))
+                bits(value, count: 64)
+            } else {
+                bits(UInt64.max, count: Int(q))
+                bit(false)
+                bits(value, count: k)
+            }
+        }
+    }
+
+    private func gcd(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        var (x, y) = (a, b)
+        while y != 0 { (x, y) = (y, x % y) }
+        return x
+    }
+}
+
+/// Reads what `BitWriter` wrote, throwing at the end of the bytes instead of reading past it.
+/// Bits are read through a 64-bit window at the current bit position.
+struct BitReader {
+    private let bytes: [UInt8]
+    private let endBit: Int
+    private var position = 0
+
+    init(bytes: ArraySlice<UInt8>) {
+        // Zero padding lets the window load its nine bytes without a bounds check of its own.
+        self.bytes = Array(bytes) + [UInt8](repeating: 0, count: 9)
+        endBit = bytes.count * 8
+    }
+
+    /// The first `count` bytes of `raw`, copied once into a padded buffer.
+    init(raw: UnsafeRawBufferPointer, count: Int) {
+        bytes = [UInt8](unsafeUninitializedCapacity: count + 9) { buffer, initialized in
+            if count > 0 { buffer.baseAddress!.initialize(from: raw.bindMemory(to: UInt8.self).baseAddress!, count: count) }
+            (buffer.baseAddress! + count).initialize(repeating: 0, count: 9)
+            initialized = count + 9
+        }
+        endBit = count * 8
+    }
+
+    var isAtEnd: Bool { position == endBit }
+    var remainingBytes: Int { (endBit - position) / 8 }
+
+    /// The 64 bits from the current position (zeros past the end).
+    private func window() -> UInt64 {
+        let start = position >> 3
+        // One unaligned load of the eight bytes (the padding keeps it inside the array).
+        precondition(start + 8 < bytes.count)
+        let word = bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        let shift = UInt64(position & 7)
+        return shift == 0 ? word : word << shift | UInt64(bytes[start + 8]) >> (8 - shift)
+    }
+
+    private mutating func consume(_ count: Int) throws(ChunkCorruption) {
+        guard position + count <= endBit else { throw ChunkCorruption(reason: "ends in the middle of a column") }
+        position += count
+    }
+
+    mutating func bit() throws(ChunkCorruption) -> Bool {
+        let on = window() >> 63 == 1
+        try consume(1)
+        return on
+    }
+
+    /// `count` (0…57) bits as a number.
+    mutating func bits(count: Int) throws(ChunkCorruption) -> UInt64 {
+        guard count > 0 else { return 0 }
+        if count > 57 {
+            let high = try bits(count: count - 32)
+            return high << 32 | (try bits(count: 32))
+        }
+        let value = window() >> UInt64(64 - count)
+        try consume(count)
+        return value
+    }
+
+    /// Leading one-bits, at most `limit` (≤ 32), and the zero after them unless the limit was reached.
+    mutating func unary(limit: UInt64) throws(ChunkCorruption) -> UInt64 {
+        let ones = UInt64((~window()).leadingZeroBitCount)
+        if ones >= limit {
+            try consume(Int(limit))
+            return limit
+        }
+        try consume(Int(ones) + 1)
+        return ones
+    }
+
+    mutating func alignToByte() {
+        position = min(endBit, (position + 7) & ~7)
+    }
+
+    mutating func byte() throws(ChunkCorruption) -> UInt8 {
+        alignToByte()
+        guard position < endBit else { throw ChunkCorruption(reason: "ends before its header is complete") }
+        defer { position += 8 }
+        return bytes[position >> 3]
+    }
+
+    mutating func varint() throws(ChunkCorruption) -> UInt64 {
+        var value: UInt64 = 0
+        for shift in stride(from: 0, to: 70, by: 7) {
+            let b = try byte()
+            guard shift < 63 || b <= 1 else { throw ChunkCorruption(reason: "a number longer than 64 bits") }
+            value |= UInt64(b & 0x7F) << UInt64(shift)
+            if b & 0x80 == 0 { return value }
+        }
+        throw ChunkCorruption(reason: "a number longer than 64 bits")
+    }
+
+    mutating func stream(count: Int) throws(ChunkCorruption) -> [Int64] {
+        var values: [Int64] = []
+        values.reserveCapacity(count)
+        try stream(count: count, appendingTo: &values)
+        return values
+    }
+
+    /// Reads one integer column of `count` values onto the end of `values`.
+    mutating func stream(count: Int, appendingTo values: inout [Int64]) throws(ChunkCorruption) {
+        guard count > 0 else { return }
+        let first = values.count
+        values.append(SampleChunkCodec.unzigzag(try varint()))
+        let order = try byte()
+        guard order <= 2 else { throw ChunkCorruption(reason: "unknown column order \(order)") }
+        if order == 0 {
+            values.append(contentsOf: repeatElement(values[first], count: count - 1))
+            return
+        }
+        guard count > Int(order) - 1 else { throw ChunkCorruption(reason: "a column of order \(order) with \(count) value") }
+        var delta: Int64 = 0
+        if order == 2 {
+            delta = SampleChunkCodec.unzigzag(try varint())
+            values.append(values[first] &+ delta)
+        }
+        let divisor = try varint()
+        guard divisor >= 1 && divisor <= UInt64(Int64.max) else { throw ChunkCorruption(reason: "divisor \(divisor) out of range") }
+        let k = Int(try byte())
+        guard k <= 62 else { throw ChunkCorruption(reason: "Rice parameter \(k) out of range") }
+        let g = Int64(divisor)
+        var last = values[values.count - 1]
+        let end = first + count
+        while values.count < end {
+            let q = try unary(limit: SampleChunkCodec.escape)
+            let u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
+            let residual = SampleChunkCodec.unzigzag(u) &* g
+            if order == 2 {
+                delta = delta &+ residual
+                last = last &+ delta
+            } else {
+                last = last &+ residual
+            }
+            values.append(last)
+        }
+    }
+}
