@@ -224,6 +224,35 @@ extension HistoryStore {
         }
     }
 
+    /// Every sample of `series` in `[fromMs, toMs]` as a point, oldest first:
+    /// what `rawSamples` gives, decoded straight into points when no head row
+    /// falls among the chunks (a report's last hour reads 101 series so).
+    func rawPoints(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [SeriesPoint] {
+        func point(_ s: RawSample) -> SeriesPoint {
+            SeriesPoint(tsMs: s.tsMs, bytes: s.bytes, runID: s.runID, allocations: s.allocations, deallocations: s.deallocations)
+        }
+        guard fromMs <= toMs else { return [] }
+        let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
+        var chunks: [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] = []
+        try db.cachedStatement(sql: queries(series).chunkRange).forEachRow([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
+            chunks.append(($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4)))
+        }
+        if let first = head.first, let lastChunk = chunks.last, first.tsMs <= lastChunk.endMs {
+            return try rawSamples(series, fromMs: fromMs, toMs: toMs).map(point)
+        }
+        var points: [SeriesPoint] = []
+        points.reserveCapacity(chunks.reduce(head.count) { $0 + $1.count })
+        for chunk in chunks {
+            let inside = chunk.startMs >= fromMs && chunk.endMs <= toMs
+            for s in try decode(chunk.data, series: series, startMs: chunk.startMs, expectedCount: chunk.count)
+            where inside || (s.tsMs >= fromMs && s.tsMs <= toMs) {
+                points.append(SeriesPoint(tsMs: s.tsMs, bytes: s.bytes, runID: chunk.runID, allocations: s.allocations, deallocations: s.deallocations))
+            }
+        }
+        points.append(contentsOf: head.lazy.map(point))
+        return points
+    }
+
     /// Every sample of `series` in `[fromMs, toMs]`, oldest first.
     func rawSamples(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [RawSample] {
         var all: [RawSample] = []

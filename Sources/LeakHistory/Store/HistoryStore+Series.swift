@@ -23,11 +23,7 @@ extension HistoryStore {
 
     /// The points of `series` over `window` as `plan` says.
     func seriesPoints(_ series: SeriesID, window: TimeWindow, plan: ReadPlan) throws -> [SeriesPoint] {
-        guard let bucketMs = plan.bucketMs else {
-            return try rawSamples(series, fromMs: window.fromMs, toMs: window.toMs).map {
-                SeriesPoint(tsMs: $0.tsMs, bytes: $0.bytes, runID: $0.runID, allocations: $0.allocations, deallocations: $0.deallocations)
-            }
-        }
+        guard let bucketMs = plan.bucketMs else { return try rawPoints(series, fromMs: window.fromMs, toMs: window.toMs) }
         return try buckets(series, window: window, bucketMs: bucketMs).map {
             SeriesPoint(tsMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID,
                         allocations: $0.lastAllocations, deallocations: $0.lastDeallocations)

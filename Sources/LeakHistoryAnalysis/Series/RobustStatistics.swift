@@ -22,6 +22,12 @@ package enum RobustStatistics {
 
     /// The k-th smallest element (0-based), partially sorting `values` around it.
     static package func select(_ values: inout [Double], _ k: Int) -> Double {
+        values.withUnsafeMutableBufferPointer { select($0, k) }
+    }
+
+    /// The k-th smallest (0-based) of `values`, reordering them around it.
+    static package func select(_ values: UnsafeMutableBufferPointer<Double>, _ k: Int) -> Double {
+        precondition(k >= 0 && k < values.count, "select: rank \(k) of \(values.count) values")
         var lo = 0
         var hi = values.count - 1
         while lo < hi {

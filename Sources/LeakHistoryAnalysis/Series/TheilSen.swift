@@ -75,21 +75,28 @@ package enum TheilSen {
         var below = 0, pairs = 0
         var inside: [Double] = []
         inside.reserveCapacity(total / 8)
-        for i in 0..<(n - 1) {
-            let ti = t[i], vi = v[i]
-            for j in (i + 1)..<n {
-                let dt = t[j] - ti
-                if dt == 0 { continue }
-                pairs += 1
-                let dv = v[j] - vi
-                if dv < surelyBelow * dt {
-                    below += 1
-                } else if dv <= maybeBelow * dt || dv >= maybeAbove * dt {
-                    if dv > surelyAbove * dt { continue }
-                    let slope = dv / dt
-                    if slope < lo { below += 1 } else if slope <= hi { inside.append(slope) }
-                } else {
-                    inside.append(dv / dt)
+        t.withUnsafeBufferPointer { t in
+            v.withUnsafeBufferPointer { v in
+                for i in 0..<(n - 1) {
+                    let ti = t[i], vi = v[i]
+                    for j in (i + 1)..<n {
+                        let dt = t[j] - ti
+                        if dt == 0 { continue }
+                        pairs += 1
+                        let dv = v[j] - vi
+                        // Nine pairs in ten are surely below or surely above the
+                        // bracket, in no predictable order: counted without a branch,
+                        // and only the few in between take one.
+                        let surelyLow = dv < surelyBelow * dt, surelyHigh = dv > surelyAbove * dt
+                        below &+= surelyLow ? 1 : 0
+                        if surelyLow || surelyHigh { continue }
+                        if dv <= maybeBelow * dt || dv >= maybeAbove * dt {
+                            let slope = dv / dt
+                            if slope < lo { below += 1 } else if slope <= hi { inside.append(slope) }
+                        } else {
+                            inside.append(dv / dt)
+                        }
+                    }
                 }
             }
         }

@@ -206,7 +206,8 @@ public struct TrendAnalyzer: Sendable {
             rho = min(rho, max(0, 1 + 2 * RobustStatistics.lag1Autocorrelation(differences)))
         }
         if rho < regime.autocorrelation {
-            regime = Self.robustFit(times: rt, values: rv, noiseFloor: fitNoise, autocorrelation: rho)
+            // The same line and noise, fewer effective samples' worth of doubt.
+            regime = Self.reweighted(regime, times: rt, noiseFloor: fitNoise, autocorrelation: rho)
         }
         // Phase-corrected troughs may carry a trend from a period known only
         // so well (`Envelope.regularTroughs`): it adds to the slope's error.
@@ -350,10 +351,19 @@ public struct TrendAnalyzer: Sendable {
         // Neighbouring residuals that move together carry less information:
         // the effective sample count shrinks by (1 − ρ) / (1 + ρ).
         let rho = autocorrelation ?? min(0.95, max(0, RobustStatistics.lag1Autocorrelation(residuals)))
+        return reweighted(RobustFit(slope: slope, noise: noise, autocorrelation: rho, effectiveCount: Double(n), standardError: .infinity, t: 0),
+                          times: times, noiseFloor: noiseFloor, autocorrelation: rho)
+    }
+
+    /// `fit` (of the points at `times`) with the noise's lag-1 correlation
+    /// taken as `rho`: the same slope and noise, its effective sample count,
+    /// standard error and t recomputed — what `robustFit` with that
+    /// `autocorrelation` gives, without fitting the line again.
+    static package func reweighted(_ fit: RobustFit, times: [Double], noiseFloor: Double, autocorrelation rho: Double) -> RobustFit {
         let inflation = (1 + rho) / (1 - rho)
-        let standardError = slopeStandardError(times: times, noise: max(noise, noiseFloor), autocorrelation: rho)
-        let t = standardError > 0 ? slope / standardError : (slope > 0 ? .infinity : 0)
-        return RobustFit(slope: slope, noise: noise, autocorrelation: rho, effectiveCount: Double(n) / inflation,
+        let standardError = slopeStandardError(times: times, noise: max(fit.noise, noiseFloor), autocorrelation: rho)
+        let t = standardError > 0 ? fit.slope / standardError : (fit.slope > 0 ? .infinity : 0)
+        return RobustFit(slope: fit.slope, noise: fit.noise, autocorrelation: rho, effectiveCount: Double(times.count) / inflation,
                          standardError: standardError, t: t)
     }
 
