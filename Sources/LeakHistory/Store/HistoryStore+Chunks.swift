@@ -56,7 +56,7 @@ extension HistoryStore {
     static let maxSamplesPerChunk = 2048
 
     private struct SeriesQueries {
-        let headRange, headBuckets, headNewest, headBucketNewest, headDeleteBefore: String
+        let headRange, headSummary, headBuckets, headNewest, headBucketNewest, headDeleteBefore: String
         let chunkRange, chunkBefore, chunkInsert, chunkDeleteRange, chunkUnsummarised, chunkSlotsPut, extent: String
         /// Whether the head rows carry counts (a component's do).
         let counted: Bool
@@ -65,14 +65,14 @@ extension HistoryStore {
     private func queries(_ series: SeriesID) -> SeriesQueries {
         switch series {
         case .usage:
-            SeriesQueries(headRange: Queries.snapshotHeadRange, headBuckets: Queries.snapshotHeadBuckets,
+            SeriesQueries(headRange: Queries.snapshotHeadRange, headSummary: Queries.snapshotHeadSummary, headBuckets: Queries.snapshotHeadBuckets,
                           headNewest: Queries.snapshotHeadNewest, headBucketNewest: Queries.snapshotHeadBucketNewest, headDeleteBefore: Queries.snapshotHeadDeleteBefore,
                           chunkRange: Queries.snapshotChunkRange, chunkBefore: Queries.snapshotChunkBefore,
                           chunkInsert: Queries.snapshotChunkInsert, chunkDeleteRange: Queries.snapshotChunkDeleteRange,
                           chunkUnsummarised: Queries.snapshotChunkUnsummarised, chunkSlotsPut: Queries.snapshotChunkSlotsPut,
                           extent: Queries.snapshotSeriesExtent, counted: false)
         case .component:
-            SeriesQueries(headRange: Queries.componentHeadRange, headBuckets: Queries.componentHeadBuckets,
+            SeriesQueries(headRange: Queries.componentHeadRange, headSummary: Queries.componentHeadSummary, headBuckets: Queries.componentHeadBuckets,
                           headNewest: Queries.componentHeadNewest, headBucketNewest: Queries.componentHeadBucketNewest, headDeleteBefore: Queries.componentHeadDeleteBefore,
                           chunkRange: Queries.componentChunkRange, chunkBefore: Queries.componentChunkBefore,
                           chunkInsert: Queries.componentChunkInsert, chunkDeleteRange: Queries.componentChunkDeleteRange,
@@ -106,11 +106,17 @@ extension HistoryStore {
         guard fromMs <= toMs, bucketMs > 0 else { return [] }
         let sql = queries(series)
         let arguments: StatementArguments = [series.id, fromMs, toMs, bucketMs]
-        var out = try db.cachedStatement(sql: sql.headBuckets).fetchAll(arguments) { row in
-            RollupBucket(startMs: row.int64(0), runID: 0, minBytes: row.int64(3), maxBytes: row.int64(4), lastBytes: 0,
-                         sumBytes: row.double(2), count: row.int64(1), firstTsMs: row.int64(5), lastTsMs: row.int64(6),
-                         lastAllocations: nil, lastDeallocations: nil)
+        func bucket(_ row: Row, start: Int64, from column: Int) -> RollupBucket {
+            RollupBucket(startMs: start, runID: 0, minBytes: row.int64(column + 2), maxBytes: row.int64(column + 3), lastBytes: 0,
+                         sumBytes: row.double(column + 1), count: row.int64(column), firstTsMs: row.int64(column + 4),
+                         lastTsMs: row.int64(column + 5), lastAllocations: nil, lastDeallocations: nil)
         }
+        // All the rows at once first (no grouping, no sort): the usual head is one bucket.
+        guard let all = try db.cachedStatement(sql: sql.headSummary).fetchOne([series.id, fromMs, toMs], { row -> RollupBucket? in
+            row.int64(0) > 0 ? bucket(row, start: floor(row.int64(4), bucketMs), from: 0) : nil
+        }) ?? nil else { return [] }
+        var out = floor(all.lastTsMs, bucketMs) == all.startMs ? [all]
+            : try db.cachedStatement(sql: sql.headBuckets).fetchAll(arguments) { bucket($0, start: $0.int64(0), from: 1) }
         if out.count == 1 {
             // One bucket (an hour read of the open hour): its newest row is one index seek.
             guard let newest = try db.cachedStatement(sql: sql.headNewest).fetchOne([series.id, fromMs, toMs], { row in

@@ -96,11 +96,12 @@ enum SampleChunkCodec {
         guard presence & 0b1100_0000 == 0 else { throw ChunkCorruption(reason: "unknown presence bits") }
         let ts = try reader.stream(count: n)
         let values = try reader.stream(count: n)
-        var optional: [[Int64?]] = []
+        // nil: a column no sample has (a gauge's counts), read as nil without an array of them.
+        var optional: [[Int64?]?] = []
         for index in 0..<3 {
             switch (presence >> UInt8(2 * index)) & 3 {
             case 0:
-                optional.append([Int64?](repeating: nil, count: n))
+                optional.append(nil)
             case 1:
                 optional.append(try reader.stream(count: n).map { $0 })
             case 2:
@@ -120,8 +121,8 @@ enum SampleChunkCodec {
         samples.reserveCapacity(n)
         for i in 0..<n {
             if i > 0 && ts[i] <= ts[i - 1] { throw ChunkCorruption(reason: "times out of order at sample \(i)") }
-            samples.append(ChunkSample(tsMs: ts[i], bytes: values[i], allocations: optional[0][i],
-                                       deallocations: optional[1][i], events: optional[2][i]))
+            samples.append(ChunkSample(tsMs: ts[i], bytes: values[i], allocations: optional[0]?[i] ?? nil,
+                                       deallocations: optional[1]?[i] ?? nil, events: optional[2]?[i] ?? nil))
         }
         return samples
     }
