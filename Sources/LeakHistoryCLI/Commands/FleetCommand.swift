@@ -113,7 +113,9 @@ enum FleetText {
         var out = "Fleet: \(report.series.count) series from \(report.prometheus), \(time(report.fromMs)) → \(time(report.toMs)) UTC\n"
         out += "query: \(report.query)\n"
         out += "\(counts[.leaking] ?? 0) leaking, \(counts[.notLeaking] ?? 0) not leaking, \(counts[.insufficientData] ?? 0) without enough data\n\n"
-        let header = ["#", "SERIES", "VERDICT", "RATE SINCE ONSET", "GROWING SINCE", "TIME TO LIMIT", "RUNS"]
+        // RATE is the current regime's: since GROWING SINCE for a leak, the
+        // rate the verdict judged for the others (no onset to speak of).
+        let header = ["#", "SERIES", "VERDICT", "RATE", "GROWING SINCE", "TIME TO LIMIT", "RUNS"]
         var rows: [[String]] = []
         for (index, v) in report.series.enumerated() {
             let verdict: String
