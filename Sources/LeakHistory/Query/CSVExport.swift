@@ -128,52 +128,7 @@ struct CSVBuffer {
 
     /// `ms` as `YYYY-MM-DDTHH:MM:SS.fffZ` (UTC), as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')` writes it.
     mutating func appendTimestamp(_ ms: Int64) {
-        let days = floorDivide(ms, 86_400_000)
-        let msOfDay = ms - days * 86_400_000
-        // Civil date from days since 1970-01-01 (Howard Hinnant's days_from_civil, inverted).
-        let z = days + 719_468
-        let era = floorDivide(z, 146_097)
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        appendDigits(year, 4)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(month, 2)
-        bytes.append(UInt8(ascii: "-"))
-        appendDigits(day, 2)
-        bytes.append(UInt8(ascii: "T"))
-        appendDigits(msOfDay / 3_600_000, 2)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(msOfDay / 60_000 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        appendDigits(msOfDay / 1000 % 60, 2)
-        bytes.append(UInt8(ascii: "."))
-        appendDigits(msOfDay % 1000, 3)
-        bytes.append(UInt8(ascii: "Z"))
-    }
-
-    private func floorDivide(_ a: Int64, _ b: Int64) -> Int64 {
-        let q = a / b
-        return (a % b < 0) ? q - 1 : q
-    }
-
-    /// `value` (≥ 0) zero-padded to at least `width` digits.
-    private mutating func appendDigits(_ value: Int64, _ width: Int) {
-        guard value >= 0 else {
-            appendInteger(value)
-            return
-        }
-        var divisor: Int64 = 1
-        for _ in 1..<width { divisor *= 10 }
-        while divisor > 1 && value / divisor == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            divisor /= 10
-        }
-        appendInteger(value)
+        CivilTime(ms: ms).appendISO(to: &bytes)
     }
 
     private mutating func endRow() throws {

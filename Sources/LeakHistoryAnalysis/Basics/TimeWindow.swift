@@ -160,44 +160,18 @@ public enum TimestampText {
 
     /// `ms` as ISO-8601 UTC with milliseconds.
     public static func iso(_ ms: Int64) -> String {
-        // Years 1600…9999 by the Gregorian calendar (days to year, month, day
-        // after H. Hinnant's `civil_from_days`): what ISO8601DateFormatter
+        // Years 1600…9999 by the Gregorian calendar: what ISO8601DateFormatter
         // writes, without building one per call (a report writes hundreds).
         // Earlier dates are the formatter's (Julian before 1582).
-        var days = ms / 86_400_000, msOfDay = ms % 86_400_000
-        if msOfDay < 0 {
-            days -= 1
-            msOfDay += 86_400_000
-        }
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let dayOfEra = z - era * 146_097
-        let yearOfEra = (dayOfEra - dayOfEra / 1460 + dayOfEra / 36_524 - dayOfEra / 146_096) / 365
-        let dayOfYear = dayOfEra - (365 * yearOfEra + yearOfEra / 4 - yearOfEra / 100)
-        let mp = (5 * dayOfYear + 2) / 153
-        let day = dayOfYear - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yearOfEra + era * 400 + (month <= 2 ? 1 : 0)
-        guard (1600...9999).contains(year) else {
+        let civil = CivilTime(ms: ms)
+        guard (1600...9999).contains(civil.year) else {
             let formatter = ISO8601DateFormatter()
             formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
             return formatter.string(from: UnixTime.date(milliseconds: ms))
         }
-        var text = ""
-        text.reserveCapacity(24)
-        func put(_ value: Int64, _ digits: Int) {
-            var divisor: Int64 = 1
-            for _ in 1..<digits { divisor *= 10 }
-            var rest = value
-            while divisor > 0 {
-                text.unicodeScalars.append(Unicode.Scalar(UInt8(48 + rest / divisor)))
-                rest %= divisor
-                divisor /= 10
-            }
-        }
-        put(year, 4); text += "-"; put(month, 2); text += "-"; put(day, 2); text += "T"
-        put(msOfDay / 3_600_000, 2); text += ":"; put(msOfDay / 60_000 % 60, 2); text += ":"; put(msOfDay / 1000 % 60, 2)
-        text += "."; put(msOfDay % 1000, 3); text += "Z"
-        return text
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(24)
+        civil.appendISO(to: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
     }
 }

@@ -49,21 +49,9 @@ public enum AnalysisText {
 
     /// ISO 8601 in UTC to the second: `2026-12-01T09:14:05Z`.
     public static func timestamp(ms: Int64) -> String {
-        let secs = ms >= 0 ? ms / 1000 : (ms - 999) / 1000
-        let days = secs >= 0 ? secs / 86_400 : (secs - 86_399) / 86_400
-        let rem = secs - days * 86_400
-        // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        let civil = CivilTime(ms: ms), secs = civil.msOfDay / 1000
         func two(_ v: Int64) -> String { v < 10 ? "0\(v)" : "\(v)" }
-        return "\(year)-\(two(month))-\(two(day))T\(two(rem / 3600)):\(two(rem % 3600 / 60)):\(two(rem % 60))Z"
+        return "\(civil.year)-\(two(civil.month))-\(two(civil.day))T\(two(secs / 3600)):\(two(secs % 3600 / 60)):\(two(secs % 60))Z"
     }
 
 }
