@@ -14,9 +14,9 @@ struct ChunkSlotsCodecTests {
         }, bucketMs: bucketMs)
     }
 
-    static func decodeSlots(_ samples: [ChunkSample]) throws -> [ChunkSlot]? {
+    static func decodeSlots(_ samples: [ChunkSample]) throws -> [RollupBucket]? {
         guard let bytes = ChunkSlotsCodec.encode(samples) else { return nil }
-        return try ChunkSlotsCodec.decode(bytes, startMs: samples[0].tsMs, firstBytes: samples[0].bytes, sampleCount: samples.count)
+        return try ChunkSlotsCodec.decode(bytes, startMs: samples[0].tsMs, firstBytes: samples[0].bytes, sampleCount: samples.count, runID: 7)
     }
 
     /// Whether two buckets agree: every figure exactly, the sum to its rounding.
@@ -50,10 +50,9 @@ struct ChunkSlotsCodecTests {
                 continue
             }
             summarised += 1
-            let buckets = slots.map { $0.bucket(runID: 7) }
             let expected = Self.folded(samples)
-            #expect(buckets.count == expected.count, "round \(round)")
-            for (got, want) in zip(buckets, expected) where !Self.same(got, want) {
+            #expect(slots.count == expected.count, "round \(round)")
+            for (got, want) in zip(slots, expected) where !Self.same(got, want) {
                 Issue.record("round \(round): slot \(got) is not the fold \(want)")
                 return
             }
@@ -72,12 +71,9 @@ struct ChunkSlotsCodecTests {
         }
         let slots = try #require(try Self.decodeSlots(samples))
         for width: Int64 in [600_000, 900_000, 1_800_000] {
-            var merged: [RollupBucket] = []
-            for slot in slots {
-                var b = slot.bucket(runID: 7)
-                b.startMs = floor(b.startMs, width)
-                if merged.last?.startMs == b.startMs { merged[merged.count - 1].merge(b) } else { merged.append(b) }
-            }
+            var fold = BucketFold(bucketMs: width)
+            fold.add(slots)
+            let merged = fold.buckets
             let expected = Self.folded(samples, bucketMs: width)
             #expect(merged.count == expected.count)
             #expect(zip(merged, expected).allSatisfy { Self.same($0, $1) }, "\(width / 60_000)-minute buckets")
@@ -116,18 +112,18 @@ struct ChunkSlotsCodecTests {
             checked += 1
             let start = samples[0].tsMs, first = samples[0].bytes, n = samples.count
             for length in 0..<bytes.count {
-                #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(Array(bytes[..<length]), startMs: start, firstBytes: first, sampleCount: n) }
+                #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(Array(bytes[..<length]), startMs: start, firstBytes: first, sampleCount: n, runID: 1) }
             }
             for index in bytes.indices {
                 for bit in 0..<8 {
                     var damaged = bytes
                     damaged[index] ^= 1 << UInt8(bit)
-                    #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(damaged, startMs: start, firstBytes: first, sampleCount: n) }
+                    #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(damaged, startMs: start, firstBytes: first, sampleCount: n, runID: 1) }
                 }
             }
             // The right bytes, the wrong row: another count or another start.
-            #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(bytes, startMs: start, firstBytes: first, sampleCount: n + 1) }
-            #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(bytes, startMs: start &+ 1, firstBytes: first, sampleCount: n) }
+            #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(bytes, startMs: start, firstBytes: first, sampleCount: n + 1, runID: 1) }
+            #expect(throws: ChunkCorruption.self) { try ChunkSlotsCodec.decode(bytes, startMs: start &+ 1, firstBytes: first, sampleCount: n, runID: 1) }
         }
     }
 
@@ -141,7 +137,7 @@ struct ChunkSlotsCodecTests {
             let count = Int.random(in: 1...400, using: &rng)
             do {
                 let slots = try ChunkSlotsCodec.decode(bytes, startMs: Int64.random(in: -1000...1000, using: &rng),
-                                                       firstBytes: Int64.random(in: -1000...1000, using: &rng), sampleCount: count)
+                                                       firstBytes: Int64.random(in: -1000...1000, using: &rng), sampleCount: count, runID: 1)
                 #expect(slots.reduce(0) { $0 + $1.count } == Int64(count))
                 #expect(slots.allSatisfy { $0.minBytes <= $0.lastBytes && $0.lastBytes <= $0.maxBytes && $0.firstTsMs <= $0.lastTsMs })
             } catch {

@@ -1,27 +1,5 @@
 import LeakHistoryAnalysis
 
-/// The summary of one five-minute slot of a chunk's samples: what folding
-/// them into a bucket gives (`RollupBucket`), without the run (the chunk's).
-struct ChunkSlot: Sendable, Equatable {
-    /// The slot's start, a multiple of `ChunkSlotsCodec.slotMs`.
-    var startMs: Int64
-    var count: Int64
-    var firstTsMs: Int64
-    var lastTsMs: Int64
-    var sumBytes: Double
-    var minBytes: Int64
-    var maxBytes: Int64
-    var lastBytes: Int64
-    var lastAllocations: Int64?
-    var lastDeallocations: Int64?
-
-    func bucket(runID: Int64) -> RollupBucket {
-        RollupBucket(startMs: startMs, runID: runID, minBytes: minBytes, maxBytes: maxBytes, lastBytes: lastBytes,
-                     sumBytes: sumBytes, count: count, firstTsMs: firstTsMs, lastTsMs: lastTsMs,
-                     lastAllocations: lastAllocations, lastDeallocations: lastDeallocations)
-    }
-}
-
 /// The five-minute summaries stored beside each chunk (`slots`, format 1), so
 /// a window read in buckets of 5, 10, 15 or 30 minutes takes a few numbers a
 /// slot instead of decoding every sample.
@@ -110,14 +88,16 @@ enum ChunkSlotsCodec {
 
     // MARK: Decoding
 
-    /// The slots of a chunk that starts at `startMs` with `firstBytes` and holds
-    /// `sampleCount` samples, or `ChunkCorruption` saying what is wrong; never traps.
-    static func decode(_ bytes: [UInt8], startMs: Int64, firstBytes: Int64, sampleCount: Int) throws(ChunkCorruption) -> [ChunkSlot] {
+    /// The slots of a chunk of run `runID` that starts at `startMs` with
+    /// `firstBytes` and holds `sampleCount` samples, each as the bucket its
+    /// samples fold into, or `ChunkCorruption` saying what is wrong; never traps.
+    static func decode(_ bytes: [UInt8], startMs: Int64, firstBytes: Int64, sampleCount: Int,
+                       runID: Int64) throws(ChunkCorruption) -> [RollupBucket] {
         var decoder = ChunkSlotsDecoder()
-        var slots: [ChunkSlot] = []
+        var slots: [RollupBucket] = []
         do {
             try bytes.withUnsafeBytes { raw in
-                try decoder.decode(raw, startMs: startMs, firstBytes: firstBytes, sampleCount: sampleCount) { slots.append($0) }
+                try decoder.decode(raw, startMs: startMs, firstBytes: firstBytes, sampleCount: sampleCount, runID: runID) { slots.append($0) }
             }
         } catch let error as ChunkCorruption {
             throw error
@@ -133,10 +113,11 @@ enum ChunkSlotsCodec {
 struct ChunkSlotsDecoder {
     private var columns: [Int64] = []
 
-    /// Calls `body` with each slot of the summary in `raw`, oldest first, once
-    /// the whole summary has been checked.
-    mutating func decode(_ raw: UnsafeRawBufferPointer, startMs: Int64, firstBytes: Int64, sampleCount: Int,
-                         _ body: (ChunkSlot) -> Void) throws(ChunkCorruption) {
+    /// Calls `body` with each slot of the summary in `raw` as the bucket (of
+    /// the chunk's run, `runID`) its samples fold into, oldest first, once the
+    /// whole summary has been checked.
+    mutating func decode(_ raw: UnsafeRawBufferPointer, startMs: Int64, firstBytes: Int64, sampleCount: Int, runID: Int64,
+                         _ body: (RollupBucket) -> Void) throws(ChunkCorruption) {
         let slotMs = ChunkSlotsCodec.slotMs
         guard raw.count >= 5 else { throw ChunkCorruption(reason: "its slot summary of \(raw.count) bytes is too short") }
         let bodyCount = raw.count - 4
@@ -193,10 +174,10 @@ struct ChunkSlotsDecoder {
                         throw ChunkCorruption(reason: "its first slot starts at ts_ms \(slotStart + firstOffset), its row at \(startMs)")
                     }
                 } else {
-                    body(ChunkSlot(startMs: slotStart, count: count, firstTsMs: slotStart + firstOffset, lastTsMs: slotStart + lastOffset,
-                                   sumBytes: sum, minBytes: low, maxBytes: high, lastBytes: last,
-                                   lastAllocations: width > 8 && presence & 1 != 0 ? columns[8 * n + i] : nil,
-                                   lastDeallocations: presence & 2 != 0 ? columns[(width - 1) * n + i] : nil))
+                    body(RollupBucket(startMs: slotStart, runID: runID, minBytes: low, maxBytes: high, lastBytes: last,
+                                      sumBytes: sum, count: count, firstTsMs: slotStart + firstOffset, lastTsMs: slotStart + lastOffset,
+                                      lastAllocations: presence & 1 != 0 ? columns[8 * n + i] : nil,
+                                      lastDeallocations: presence & 2 != 0 ? columns[(width - 1) * n + i] : nil))
                 }
             }
             if pass == 0 && total != Int64(sampleCount) {

@@ -172,7 +172,7 @@ extension HistoryStore {
                 let firstBytes = row.int64(5)
                 do {
                     try row.withUnsafeBlob(6) { raw in
-                        try decoder.decode(raw, startMs: startMs, firstBytes: firstBytes, sampleCount: count) { fold.add($0.bucket(runID: runID)) }
+                        try decoder.decode(raw, startMs: startMs, firstBytes: firstBytes, sampleCount: count, runID: runID) { fold.add($0) }
                     }
                 } catch let error as ChunkCorruption {
                     throw StoredChunkCorruption(series: try seriesName(series), startMs: startMs, reason: error.reason, path: db.path)
@@ -217,16 +217,20 @@ extension HistoryStore {
     /// Calls `body` with each chunk of `series` holding samples in `[fromMs, toMs]`, decoded, oldest first.
     private func forEachChunk(_ series: SeriesID, fromMs: Int64, toMs: Int64,
                               _ body: ((startMs: Int64, endMs: Int64, runID: Int64), [RawSample]) throws -> Void) throws {
-        var chunks: [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] = []
-        try db.cachedStatement(sql: queries(series).chunkRange).forEachRow([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
-            chunks.append(($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4)))
-        }
-        for chunk in chunks {
+        for chunk in try chunkRows(series, fromMs: fromMs, toMs: toMs) {
             let samples = try decode(chunk.data, series: series, startMs: chunk.startMs, expectedCount: chunk.count)
             try body((chunk.startMs, chunk.endMs, chunk.runID), samples.map {
                 RawSample(tsMs: $0.tsMs, runID: chunk.runID, bytes: $0.bytes, allocations: $0.allocations,
                           deallocations: $0.deallocations, events: $0.events)
             })
+        }
+    }
+
+    /// The rows of the chunks of `series` holding samples in `[fromMs, toMs]`, oldest first, not yet decoded.
+    private func chunkRows(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws
+        -> [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] {
+        try db.cachedStatement(sql: queries(series).chunkRange).fetchAll([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
+            ($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4))
         }
     }
 
@@ -239,10 +243,7 @@ extension HistoryStore {
         }
         guard fromMs <= toMs else { return [] }
         let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
-        var chunks: [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] = []
-        try db.cachedStatement(sql: queries(series).chunkRange).forEachRow([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
-            chunks.append(($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4)))
-        }
+        let chunks = try chunkRows(series, fromMs: fromMs, toMs: toMs)
         if let first = head.first, let lastChunk = chunks.last, first.tsMs <= lastChunk.endMs {
             return try rawSamples(series, fromMs: fromMs, toMs: toMs).map(point)
         }
