@@ -136,17 +136,10 @@ struct ChunkSlotReadsTests {
     func schemaSixGainsSummaries() throws {
         let dir = try TemporaryDirectory()
         defer { dir.remove() }
-        let path = dir.path("old.sqlite")
-        try FileManager.default.copyItem(atPath: SchemaThreeFileMigratesInPlaceTests.fixtures.appendingPathComponent("schema6.leak-history").path,
-                                         toPath: path)
+        let path = try SchemaThreeFileMigratesInPlaceTests.copyOfFixture(schema: 6, in: dir)
         #expect(try ChunkedStorageTests.count(path, "PRAGMA user_version") == 6)
         let chunks = try ChunkedStorageTests.count(path, "SELECT (SELECT count(*) FROM component_chunk) + (SELECT count(*) FROM snapshot_chunk)")
-        for what in ["components", "snapshots"] {
-            let exported = try CLI.run(["export", "--csv", "--db", path, "--what", what])
-            #expect(exported.status == 0, "\(exported.stderr)")
-            let expected = try String(contentsOf: SchemaThreeFileMigratesInPlaceTests.fixtures.appendingPathComponent("schema6-\(what).csv"), encoding: .utf8)
-            #expect(exported.stdout == expected, "export of \(what) differs after the migration")
-        }
+        try SchemaThreeFileMigratesInPlaceTests.expectExportsOfRelease(schema: 6, path)
         #expect(try ChunkedStorageTests.count(path, "PRAGMA user_version") == EmbeddedMigrations.all.count)
         #expect(try ChunkedStorageTests.count(path, "SELECT (SELECT count(*) FROM component_chunk) + (SELECT count(*) FROM snapshot_chunk)") == chunks)
         // An hour's chunk of 24 samples or more has at least two a slot, so it has a summary.

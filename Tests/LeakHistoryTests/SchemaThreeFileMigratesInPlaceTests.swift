@@ -16,10 +16,22 @@ struct SchemaThreeFileMigratesInPlaceTests {
     /// `export --csv` of it.
     static let fixtures = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent("Fixtures")
 
-    static func copyOfFixture(in dir: TemporaryDirectory) throws -> String {
+    /// A copy of `Fixtures/schema<N>.leak-history` in `dir`.
+    static func copyOfFixture(schema: Int = 3, in dir: TemporaryDirectory) throws -> String {
         let path = dir.path("old.sqlite")
-        try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("schema3.leak-history").path, toPath: path)
+        try FileManager.default.copyItem(atPath: fixtures.appendingPathComponent("schema\(schema).leak-history").path, toPath: path)
         return path
+    }
+
+    /// Expects this release's `export --csv` of `path` to be, byte for byte,
+    /// what the release at `schema` exported (`Fixtures/schema<N>-*.csv`).
+    static func expectExportsOfRelease(schema: Int, _ path: String, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        for what in ["components", "snapshots"] {
+            let exported = try CLI.run(["export", "--csv", "--db", path, "--what", what])
+            #expect(exported.status == 0, "\(exported.stderr)", sourceLocation: sourceLocation)
+            let expected = try String(contentsOf: fixtures.appendingPathComponent("schema\(schema)-\(what).csv"), encoding: .utf8)
+            #expect(exported.stdout == expected, "export of \(what) differs after the migration", sourceLocation: sourceLocation)
+        }
     }
 
     static func query(_ path: String, _ sql: String) throws -> Int {
@@ -36,12 +48,7 @@ struct SchemaThreeFileMigratesInPlaceTests {
         #expect(try Self.query(path, "PRAGMA user_version") == 3)
         let rowsBefore = try Self.query(path, "SELECT (SELECT count(*) FROM snapshot) + (SELECT count(*) FROM component_sample)")
 
-        for what in ["components", "snapshots"] {
-            let exported = try CLI.run(["export", "--csv", "--db", path, "--what", what])
-            #expect(exported.status == 0, "\(exported.stderr)")
-            let expected = try String(contentsOf: Self.fixtures.appendingPathComponent("schema3-\(what).csv"), encoding: .utf8)
-            #expect(exported.stdout == expected, "export of \(what) differs after the migration")
-        }
+        try Self.expectExportsOfRelease(schema: 3, path)
         #expect(try Self.query(path, "PRAGMA user_version") == EmbeddedMigrations.all.count)
         let chunks = try Self.query(path, "SELECT count(*) FROM component_chunk") + Self.query(path, "SELECT count(*) FROM snapshot_chunk")
         let sealed = try Self.query(path, "SELECT (SELECT total(sample_count) FROM component_chunk) + (SELECT total(sample_count) FROM snapshot_chunk)")
