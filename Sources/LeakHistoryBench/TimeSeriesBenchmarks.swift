@@ -55,14 +55,17 @@ struct StorageBench: ParsableCommand {
     @Option(help: "Keep the written histories (and Prometheus's blocks) in this directory and reuse them when run again with the same sizes: for profiling the reads; the bytes row then measures the kept files.")
     var dataDir: String?
 
+    @Option(help: "End the written histories this many minutes into a clock hour (0–59; default: now). A series' newest five-minute slot is read from rows, so reports are measured where that matters.")
+    var endMinute: Int?
+
     func validate() throws {
         let known: Set<String> = ["ingest", "bytes", "reports", "http", "export", "big"]
         if let only, let bad = only.split(separator: ",").map(String.init).first(where: { !known.contains($0) }) {
             throw ValidationError("--only: no group '\(bad)' (groups: \(known.sorted().joined(separator: ", ")))")
         }
         guard (1...10_000).contains(components), (1...60).contains(days), (1...10_000).contains(bigComponents),
-              (1_000...10_000_000).contains(ingestEvents), (1...50).contains(runs) else {
-            throw ValidationError("--components 1–10000, --days 1–60, --big-components 1–10000, --ingest-events 1000–10000000, --runs 1–50")
+              (1_000...10_000_000).contains(ingestEvents), (1...50).contains(runs), (0...59).contains(endMinute ?? 0) else {
+            throw ValidationError("--components 1–10000, --days 1–60, --big-components 1–10000, --ingest-events 1000–10000000, --runs 1–50, --end-minute 0–59")
         }
     }
 
@@ -87,14 +90,22 @@ struct StorageBench: ParsableCommand {
         /// The start of a kept history of `steps` steps, or a new one (and whether it must be written).
         func start(_ name: String, steps: Int) -> (startMs: Int64, write: Bool) {
             let nowMs = Int64(Date().timeIntervalSince1970 * 1000) / 10_000 * 10_000
-            guard let keep else { return (nowMs - Int64(steps) * 10_000, true) }
+            var endMs = nowMs - 10_000
+            if let endMinute {
+                // The latest time at or before now that many minutes into its clock hour.
+                endMs = nowMs / 3_600_000 * 3_600_000 + Int64(endMinute) * 60_000
+                if endMs > nowMs { endMs -= 3_600_000 }
+            }
+            let wanted = endMs - Int64(steps - 1) * 10_000
+            guard let keep else { return (wanted, true) }
             if let text = try? String(contentsOfFile: keep(name + ".start"), encoding: .utf8),
                let kept = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)),
-               FileManager.default.fileExists(atPath: keep(name)) {
+               FileManager.default.fileExists(atPath: keep(name)),
+               endMinute.map({ _ in (kept &- wanted) % 3_600_000 == 0 }) ?? true {
                 note("reusing \(keep(name)) (written earlier; delete it to write it again)")
                 return (kept, false)
             }
-            let startMs = nowMs - Int64(steps) * 10_000
+            let startMs = wanted
             try? "\(startMs)\n".write(toFile: keep(name + ".start"), atomically: true, encoding: .utf8)
             try? FileManager.default.removeItem(atPath: keep(name))
             return (startMs, true)
@@ -337,12 +348,12 @@ struct StorageBench: ParsableCommand {
                           + (ingestRate.map { "; ingest of the day \(String(format: "%.0f", $0)) events/s" } ?? "; a kept file"))
     }
 
-    /// Where the data end in their clock hour: each series' newest hour is
-    /// read as rows (the head), dearer than chunks, so a report late in the
-    /// hour costs more than one early in it (BENCHMARKS.md).
+    /// Where the data end in their clock hour: each series' newest
+    /// five-minute slot is read as rows (the head), dearer than chunks, and
+    /// the open hour as a chunk a slot (BENCHMARKS.md); `--end-minute` sets it.
     static func headNote(_ data: HistoryDataSet) -> String {
         let minutes = ((data.endMs % 3_600_000) + 3_600_000) % 3_600_000 / 60_000
-        return "the data end \(minutes) min into their clock hour (that much of each series is head rows)"
+        return "the data end \(minutes) min into their clock hour (\(minutes % 5) min of each series is head rows)"
     }
 
     static func fileSize(_ path: String) -> Int64 {

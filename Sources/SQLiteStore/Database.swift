@@ -72,6 +72,14 @@ public final class Database {
     private let connection: Connection
     private let busyWait: BusyWait
     private var statementCache: [String: Statement] = [:]
+    /// The same statements by where their SQL's UTF-8 lies: a query constant
+    /// is a literal, the same bytes at every call, so a hit needs no hashing
+    /// of its text (hashing it was an eighth of an ingest). Each entry keeps
+    /// the caller's string, so its bytes cannot be freed and their address
+    /// reused while it is here, and checking it is one comparison of
+    /// identical strings. Strings built at run time add an entry each, so the
+    /// table is emptied when it outgrows the cache it mirrors.
+    private var statementsByAddress: [UnsafeRawPointer: (sql: String, statement: Statement)] = [:]
 
     /// Opens (creating if needed) the database at `path` and sets the connection up.
     ///
@@ -182,6 +190,7 @@ public final class Database {
         }
         // Their deinit sees the closed connection and finalizes nothing twice.
         statementCache.removeAll()
+        statementsByAddress.removeAll()
         let code = sqlite3_close(handle)
         guard code == SQLITE_OK else {
             let message = String(cString: sqlite3_errmsg(handle))
@@ -225,16 +234,32 @@ public final class Database {
     /// instead, because resetting the cached one would restart the outer loop.
     /// SQLite documentation: <https://www.sqlite.org/c3ref/c_prepare_normalize.html>
     public func cachedStatement(sql: String) throws -> Statement {
-        if let statement = statementCache[sql] {
-            if statement.isReadingRows {
-                return try prepareOne(sql: sql, persistent: false)
-            }
-            try statement.reset()
-            statement.clearBindings()
-            return statement
+        // Small strings live inline, with no lasting address; they hash quickly anyway.
+        let address = sql.utf8.count > 15 ? sql.utf8.withContiguousStorageIfAvailable { UnsafeRawPointer($0.baseAddress) } ?? nil : nil
+        if let address, let entry = statementsByAddress[address], entry.sql == sql {
+            return try reused(entry.statement)
         }
-        let statement = try prepareOne(sql: sql, persistent: true)
-        statementCache[sql] = statement
+        let statement: Statement
+        if let cached = statementCache[sql] {
+            statement = try reused(cached)
+        } else {
+            statement = try prepareOne(sql: sql, persistent: true)
+            statementCache[sql] = statement
+        }
+        if let address, statement === statementCache[sql] {
+            if statementsByAddress.count >= 2 * statementCache.count + 64 { statementsByAddress.removeAll() }
+            statementsByAddress[address] = (sql, statement)
+        }
+        return statement
+    }
+
+    /// A cached statement ready to bind again, or a one-off copy while it is still reading rows.
+    private func reused(_ statement: Statement) throws -> Statement {
+        if statement.isReadingRows {
+            return try prepareOne(sql: statement.sql, persistent: false)
+        }
+        try statement.reset()
+        statement.clearBindings()
         return statement
     }
 

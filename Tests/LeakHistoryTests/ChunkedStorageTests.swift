@@ -4,8 +4,8 @@ import SQLiteStore
 import Testing
 @testable import LeakHistory
 
-/// Raw samples live in per-series chunks, each series' newest hour as head
-/// rows: what is read back is what was written, historic writes re-encode
+/// Raw samples live in per-series chunks, each series' newest five-minute
+/// slot as head rows: what is read back is what was written, historic writes re-encode
 /// their hour, replays are still recognised, a damaged chunk is named, and
 /// retention drops whole chunks.
 @Suite("Chunked raw storage")
@@ -78,15 +78,39 @@ struct ChunkedStorageTests {
             }
         }
 
-        let newestHour = floor(Self.t0 + 1259 * 10_000 + 6, Self.hour)
+        let newest = Self.t0 + 1259 * 10_000 + 6
+        let newestSlot = floor(newest, HistoryStore.sealSlotMs), newestHour = floor(newest, Self.hour)
+        // Each hour that is over is one chunk a run (the restart at 2 h splits its hour).
+        var closed = Set<[Int64]>()
+        for step in 0..<1260 {
+            let hourMs: Int64 = floor(Self.t0 + Int64(step) * 10_000 + Int64(step % 7), Self.hour)
+            if hourMs < newestHour { closed.insert([hourMs, step >= 720 ? 1 : 0]) }
+        }
+        let hourRuns = closed.count
         for path in [chunked, batched] {
-            #expect(try Self.count(path, "SELECT count(*) FROM component_sample WHERE ts_ms < \(newestHour)") == 0)
-            #expect(try Self.count(path, "SELECT count(*) FROM snapshot WHERE ts_ms < \(newestHour)") == 0)
-            #expect(try Self.count(path, "SELECT count(*) FROM component_chunk") >= 8)
-            #expect(try Self.count(path, "SELECT count(*) FROM snapshot_chunk") >= 4)
-            // One run per chunk: the restart at 2 h splits its hour.
+            // The head is the newest five-minute slot.
+            #expect(try Self.count(path, "SELECT count(*) FROM component_sample WHERE ts_ms < \(newestSlot)") == 0)
+            #expect(try Self.count(path, "SELECT count(*) FROM snapshot WHERE ts_ms < \(newestSlot)") == 0)
+            #expect(try Self.count(path, "SELECT count(*) FROM snapshot WHERE ts_ms >= \(newestSlot)") >= 1)
+            #expect(try Self.count(path, "SELECT count(*) FROM snapshot_chunk WHERE start_ms < \(newestHour)") == hourRuns)
+            #expect(try Self.count(path, "SELECT count(*) FROM component_chunk WHERE start_ms < \(newestHour)") == 2 * hourRuns)
+            // The open hour's older slots are chunks already.
+            #expect(try Self.count(path, "SELECT count(*) FROM snapshot_chunk WHERE start_ms >= \(newestHour) AND end_ms < \(newestSlot)") >= 1)
             #expect(try Self.count(path, "SELECT count(DISTINCT run_id) FROM snapshot_chunk") == 2)
         }
+        // Sealed a few minutes at a time then merged when each hour ended, or
+        // all at once: the hours that are over are the same chunks, byte for byte.
+        func closedHours(_ path: String) throws -> [String] {
+            let db = try Database(path: path)
+            defer { try? db.close() }
+            return try db.makeStatement(sql: """
+                SELECT 'c' || component_id, start_ms, end_ms, run_id, sample_count, hex(data), hex(slots) FROM component_chunk WHERE start_ms < ?1
+                UNION ALL SELECT 's', start_ms, end_ms, run_id, sample_count, hex(data), hex(slots) FROM snapshot_chunk WHERE start_ms < ?1
+                ORDER BY 1, 2
+                """).fetchAll([newestHour]) { row in (0..<7).map { row.string($0) }.joined(separator: " ") }
+        }
+        #expect(try closedHours(batched) == (try closedHours(chunked)))
+        #expect(try Self.count(batched, "SELECT count(*) FROM snapshot_chunk WHERE start_ms >= \(newestHour)") > 1)
         let read = try Self.contents(chunked)
         #expect(read == (try Self.contents(batched)))
         #expect(read.filter { $0.hasPrefix("api ") }.count == 1260)

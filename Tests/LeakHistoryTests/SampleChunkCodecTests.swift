@@ -124,4 +124,33 @@ struct SampleChunkCodecTests {
             }
         }
     }
+
+    @Test("The bit writer's accumulator writes what writing bit by bit writes, for runs of every length and any interleaving")
+    func bitWriterMatchesBitByBit() throws {
+        var rng = SeededRandom(state: 11)
+        for _ in 0..<2_000 {
+            var writer = BitWriter()
+            var expected: [Bool] = []
+            for _ in 0..<Int.random(in: 0...200, using: &rng) {
+                let value = rng.next(), count = Int.random(in: 0...64, using: &rng)
+                switch rng.next() % 4 {
+                case 0:
+                    writer.bit(value & 1 == 1)
+                    expected.append(value & 1 == 1)
+                case 1:
+                    writer.alignToByte()
+                    while expected.count % 8 != 0 { expected.append(false) }
+                default:
+                    writer.bits(value, count: count)
+                    expected += (0..<count).reversed().map { (value >> UInt64($0)) & 1 == 1 }
+                }
+            }
+            writer.alignToByte()
+            while expected.count % 8 != 0 { expected.append(false) }
+            let bytes = stride(from: 0, to: expected.count, by: 8).map { start in
+                expected[start..<start + 8].reduce(UInt8(0)) { $0 << 1 | ($1 ? 1 : 0) }
+            }
+            #expect(writer.bytes == bytes)
+        }
+    }
 }

@@ -70,4 +70,20 @@ struct StatementCacheReusesStatementsTests {
             #expect(pairs == [[1, 1, 2, 3], [2, 2, 3], [3, 3]])
         }
     }
+
+    @Test("SQL built at run time, the same text at new addresses or new text at freed ones, finds the statement of its text")
+    func runTimeStrings() throws {
+        try withDatabase(":memory:") { db in
+            try db.execute(sql: "CREATE TABLE t (x INTEGER); INSERT INTO t VALUES (1), (2), (3)")
+            let prepared = db.preparedStatementCount
+            for round in 0..<2_000 {
+                // A fresh heap string each round (freed after it), alternating two texts.
+                let limit = round % 2 + 1
+                let sql = String(repeating: " ", count: round % 3) + "SELECT count(*) FROM t WHERE x <= \(limit)"
+                #expect(try db.cachedStatement(sql: sql).fetchOne { $0.int(0) } == limit)
+            }
+            // Six texts (two queries, three paddings), each prepared once.
+            #expect(db.preparedStatementCount == prepared + 6)
+        }
+    }
 }

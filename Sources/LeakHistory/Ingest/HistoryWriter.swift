@@ -88,8 +88,8 @@ public final class HistoryWriter {
     /// How long a write waits, in all, for another writer of the file before it fails (`busy`).
     public static let defaultBusyTimeoutMilliseconds: Int32 = 60_000
 
-    /// The clock hour each series' head rows were left in by this writer's last sealing.
-    private var openHours: [SeriesID: Int64] = [:]
+    /// The five-minute slot each series' head rows were left in by this writer's last sealing.
+    private var openSlots: [SeriesID: Int64] = [:]
 
     /// Each component's newest stored sample time, in any run.
     private var newestComponentMs: [Int64: Int64?] = [:]
@@ -154,15 +154,15 @@ public final class HistoryWriter {
                 }
                 let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
                     + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
-                // Sealing the hours a batch finished keeps their hour rollups too.
+                // Sealing the slots a batch finished keeps their hour rollups too.
                 for (series, range) in touched {
-                    let hour = floor(range.upperBound, RetentionPolicy.hour)
-                    // All of this batch in the hour the series' head was left in
+                    let slot = floor(range.upperBound, HistoryStore.sealSlotMs)
+                    // All of this batch in the slot the series' head was left in
                     // by this writer: nothing to seal, no probe. (Another
-                    // writer's rows into older hours are sealed by that writer.)
-                    if openHours[series] == hour && range.lowerBound >= hour { continue }
+                    // writer's rows into older slots are sealed by that writer.)
+                    if openSlots[series] == slot && range.lowerBound >= slot { continue }
                     try store.seal(series)
-                    openHours[series] = hour
+                    openSlots[series] = slot
                 }
             }
         } catch {
@@ -170,7 +170,7 @@ public final class HistoryWriter {
             sources.removeAll()
             newestComponentMs.removeAll()
             positions.removeAll()
-            openHours.removeAll()
+            openSlots.removeAll()
             store.forgetCachedIDs()
             throw error
         }
@@ -425,7 +425,7 @@ public final class HistoryWriter {
         try store.inTransaction { try store.deleteSource(sourceID: id) }
         sources.removeAll()
         newestComponentMs.removeAll()
-        openHours.removeAll()
+        openSlots.removeAll()
     }
 
     /// Renames `source`; throws when it does not exist or `newName` is taken.

@@ -56,8 +56,8 @@ public final class LeakRecorder: Sendable {
         var wroteRows = false
         var lastFlushMs: Double = 0
         var lastPruneMs: Int64 = 0
-        /// The clock hour of the last sealing pass: a new hour seals the one before.
-        var lastSealHourMs: Int64 = .min
+        /// The five-minute slot of the last sealing pass: a new slot seals the one before.
+        var lastSealSlotMs: Int64 = .min
     }
 
     private struct PendingBaseline {
@@ -367,14 +367,14 @@ public final class LeakRecorder: Sendable {
         return id
     }
 
-    /// Seals the finished hours into chunks (which writes their hour rollups)
+    /// Seals the finished slots into chunks (which writes their hour rollups)
     /// and keeps the file within its retention policy, after a successful write.
     private func maintain(_ store: HistoryStore, state: inout StoreState, nowMs: Int64) throws {
-        // Samples are written at now: once an hour, every series' finished hours become chunks.
-        let hour = floor(nowMs, RetentionPolicy.hour)
-        if hour != state.lastSealHourMs {
+        // Samples are written at now: every five minutes, every series' finished slots become chunks.
+        let slot = floor(nowMs, HistoryStore.sealSlotMs)
+        if slot != state.lastSealSlotMs {
             try store.inTransaction { try store.sealSource(sourceID, beforeMs: nil) }
-            state.lastSealHourMs = hour
+            state.lastSealSlotMs = slot
         }
         if options.pruneIntervalSecs > 0 && Double(nowMs - state.lastPruneMs) >= options.pruneIntervalSecs * 1000 {
             let pruned = try store.prune(policy: try store.retentionPolicy(), nowMs: nowMs)

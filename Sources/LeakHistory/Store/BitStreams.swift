@@ -1,39 +1,41 @@
 // The bit-level writer and reader of the stored encodings (SampleChunkCodec,
 // ChunkSlotsCodec): integer streams of deltas, divisors and Rice codes.
 
-/// Bits written most significant first into bytes.
+/// Bits written most significant first into bytes, through a 64-bit
+/// accumulator: a run of bits is shifted in at once, whole bytes leave it.
 struct BitWriter {
-    var bytes: [UInt8] = []
-    private var current: UInt8 = 0
-    private var used: UInt8 = 0
+    /// The whole bytes written so far; up to 7 more bits wait in `pending`.
+    private(set) var bytes: [UInt8] = []
+    /// The bits not yet in a whole byte, right-aligned (`used` of them, under 8 between calls).
+    private var pending: UInt64 = 0
+    private var used = 0
 
     init() { bytes.reserveCapacity(512) }
 
     mutating func bit(_ on: Bool) {
-        current = current << 1 | (on ? 1 : 0)
-        used += 1
-        if used == 8 {
-            bytes.append(current)
-            current = 0
-            used = 0
-        }
+        bits(on ? 1 : 0, count: 1)
     }
 
+    /// The low `count` bits of `value` (0…64), the most significant first.
     mutating func bits(_ value: UInt64, count: Int) {
         var remaining = count
         while remaining > 0 {
-            if used == 0 && remaining >= 8 {
-                remaining -= 8
-                bytes.append(UInt8(truncatingIfNeeded: value >> UInt64(remaining)))
-            } else {
-                remaining -= 1
-                bit((value >> UInt64(remaining)) & 1 == 1)
+            // At most 56 at a time, so the accumulator (under 8 bits when we start) never overflows.
+            let take = min(remaining, 56)
+            remaining -= take
+            let piece = (value >> UInt64(remaining)) & (UInt64.max >> UInt64(64 - take))
+            pending = pending << UInt64(take) | piece
+            used += take
+            while used >= 8 {
+                used -= 8
+                bytes.append(UInt8(truncatingIfNeeded: pending >> UInt64(used)))
             }
+            pending &= (1 << UInt64(used)) &- 1
         }
     }
 
     mutating func alignToByte() {
-        while used != 0 { bit(false) }
+        if used != 0 { bits(0, count: 8 - used) }
     }
 
     mutating func byte(_ b: UInt8) {
@@ -78,6 +80,10 @@ struct BitWriter {
             if q >= SampleChunkCodec.escape {
                 bits(UInt64.max, count: Int(SampleChunkCodec.escape))
                 bits(value, count: 64)
+            } else if Int(q) + 1 + k <= 56 {
+                // q ones, a zero, the low k bits: one shift into the accumulator.
+                let low = k == 0 ? 0 : value & (UInt64.max >> UInt64(64 - k))
+                bits((1 << q &- 1) << UInt64(1 + k) | low, count: Int(q) + 1 + k)
             } else {
                 bits(UInt64.max, count: Int(q))
                 bit(false)

@@ -43,15 +43,19 @@ public struct StoredChunkCorruption: Error, CustomStringConvertible, Sendable {
 
 /// Raw samples as chunks and head rows.
 ///
-/// Each series keeps its newest clock hour as rows (`snapshot`,
-/// `component_sample`: the head) and every older hour as chunks of one run
-/// each (`snapshot_chunk`, `component_chunk`). A write lands in the head;
-/// `seal` then re-encodes each head hour older than the series' newest hour
-/// together with that hour's chunks, if any: so an out-of-order or historic
-/// write re-encodes the chunks of its hour, and a head row supersedes a
-/// chunk's sample at the same millisecond.
+/// Each series keeps its newest five-minute slot as rows (`snapshot`,
+/// `component_sample`: the head) and everything older as chunks
+/// (`snapshot_chunk`, `component_chunk`): an hour that is over as one chunk
+/// a run, the open hour as a chunk for each slot sealed so far. A write
+/// lands in the head; `seal` then appends the head's older slots as chunks,
+/// and re-encodes each hour that is over, or that a head row falls among the
+/// chunks of, with that hour's chunks: so an out-of-order or historic write
+/// re-encodes the chunks of its hour, and a head row supersedes a chunk's
+/// sample at the same millisecond.
 extension HistoryStore {
     static let chunkHourMs = RetentionPolicy.hour
+    /// Head rows are sealed a five-minute slot at a time (the chunks' slots).
+    static let sealSlotMs = ChunkSlotsCodec.slotMs
     /// At most this many samples to a chunk (a second-by-second hour is two chunks).
     static let maxSamplesPerChunk = 2048
 
@@ -327,23 +331,29 @@ extension HistoryStore {
 
     // MARK: Sealing
 
-    /// Seals every head hour of `series` older than its newest hour, and, with
-    /// `beforeMs`, every head hour that ends at or before it (a quiet series
-    /// whose newest hour is over). A head hour that already has chunks (a
-    /// write into a sealed hour) is sealed too, so head rows and chunks never
-    /// share an hour. Each sealed hour's hour rollup is written from its
-    /// chunks. Returns how many samples it sealed.
+    /// Seals the head rows of `series` older than its newest row's five-minute
+    /// slot, and, with `beforeMs`, every head row before that time's slot (a
+    /// quiet series). The newest clock hour's rows are appended as chunks of
+    /// their own (a slot or a few each, no decoding), so the head stays a few
+    /// minutes long; an hour that is over is merged, with its chunks, into
+    /// one chunk a run (re-encoded once). A head row at or before the newest
+    /// chunk's end (a write into sealed time) is merged into its hour's chunks
+    /// too, so every head row stays newer than every chunk. Each sealed hour's
+    /// hour rollup is written from its chunks (the open hour's so far).
+    /// Returns how many samples it sealed.
     @discardableResult
     func seal(_ series: SeriesID, beforeMs: Int64? = nil, rollups: HourRollupUpkeep = .fromChunks) throws -> Int {
         guard let row = try db.cachedStatement(sql: queries(series).extent).fetchOne([series.id], {
             (headMin: $0.optionalInt64(0), headMax: $0.optionalInt64(1), chunkMaxEnd: $0.optionalInt64(2))
         }), let headMin = row.headMin, let headMax = row.headMax else { return 0 }
-        let hour = Self.chunkHourMs
-        var limit = floor(max(headMax, row.chunkMaxEnd ?? .min), hour)
-        if let end = row.chunkMaxEnd, floor(end, hour) >= floor(headMax, hour) { limit = max(limit, floor(headMax, hour) + hour) }
-        if let beforeMs { limit = max(limit, floor(beforeMs, hour)) }
-        // Nothing in the head before the limit: the head is one hour, still open.
+        let hour = Self.chunkHourMs, slot = Self.sealSlotMs
+        var limit = floor(headMax, slot)
+        if let beforeMs { limit = max(limit, floor(beforeMs, slot)) }
+        if let end = row.chunkMaxEnd, end >= headMin { limit = max(limit, end == .max ? .max : end + 1) }
+        // Nothing in the head before the limit: the head is the newest slot.
         guard headMin < limit else { return 0 }
+        // Hours before this one are over.
+        let openHour = max(floor(headMax, hour), beforeMs.map { floor($0, hour) } ?? .min)
         let head = try headSamples(series, fromMs: .min, toMs: limit - 1)
         var index = 0
         while index < head.count {
@@ -351,10 +361,15 @@ extension HistoryStore {
             var end = index
             while end < head.count && floor(head[end].tsMs, hour) == hourMs { end += 1 }
             let sealed = Array(head[index..<end])
-            try sealHour(series, hourMs: hourMs, head: sealed)
+            let appended = hourMs >= openHour && row.chunkMaxEnd.map({ $0 < sealed[0].tsMs }) != false
+            if appended {
+                try insertChunks(series, sealed)
+            } else {
+                try sealHour(series, hourMs: hourMs, head: sealed)
+            }
             let wholeHourRaw = hourMs >= (try retentionCutoffs().rawMs)
             if rollups == .fromChunks || wholeHourRaw {
-                try putHourRollup(series, hourMs: hourMs, sealed: sealed)
+                try putHourRollup(series, hourMs: hourMs, sealed: sealed, appended: appended)
             }
             index = end
         }
@@ -429,9 +444,9 @@ extension HistoryStore {
     }
 
     /// Runs the data step of the chunk migration once per file: what older
-    /// versions stored as rows becomes chunks, each series' newest hour stays
+    /// versions stored as rows becomes chunks, each series' newest slot stays
     /// the head; minute rollups of samples still kept raw (reads fold the raw
-    /// samples now) and hour rollups of the open hours (folded when read) are dropped.
+    /// samples now) are dropped, and the open hours' rollups written again from their chunks.
     func sealRowsOfOlderVersions() throws {
         guard try setting("storage.chunks") == nil else { return }
         try db.inTransaction(.immediate) {
@@ -441,15 +456,18 @@ extension HistoryStore {
                 var series: [SeriesID] = [.usage(sourceID: source.id)]
                 series += try components(sourceID: source.id).map { .component($0.id) }
                 for s in series {
-                    try seal(s, rollups: .onlyWholeHours)
                     let deleteFrom = switch s {
                     case .usage: Queries.snapshotRollupDeleteFrom
                     case .component: Queries.componentRollupDeleteFrom
                     }
-                    try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.minute, rawCutoff])
-                    if let headMin = try db.cachedStatement(sql: queries(s).extent).fetchOne([s.id], { $0.optionalInt64(0) }) ?? nil {
-                        try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.hour, floor(headMin, RetentionPolicy.hour)])
+                    // The newest hour's rollup, which the older version kept
+                    // from its rows: sealing writes it from the chunks (the
+                    // rows left in the head are folded in when read).
+                    if let headMax = try db.cachedStatement(sql: queries(s).extent).fetchOne([s.id], { $0.optionalInt64(1) }) ?? nil {
+                        try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.hour, floor(headMax, RetentionPolicy.hour)])
                     }
+                    try seal(s, rollups: .onlyWholeHours)
+                    try db.cachedStatement(sql: deleteFrom).execute([s.id, RetentionPolicy.minute, rawCutoff])
                 }
             }
             try putSetting("storage.chunks", 1)

@@ -33,11 +33,14 @@ extension HistoryStore {
     /// Writes the hour rollup of `hourMs` after the hour was sealed: folded
     /// from the summaries of its chunks, exact, when the whole hour is within
     /// the raw retention; otherwise (a historic write into an hour retention
-    /// already thinned) `sealed`'s samples are added to what the bucket held.
-    func putHourRollup(_ series: SeriesID, hourMs: Int64, sealed: [RawSample]) throws {
+    /// already thinned), or when `sealed` was `appended` after every chunk of
+    /// the open hour (whose rollup holds those), `sealed`'s samples are added
+    /// to what the bucket held. An hour that is over is sealed once more, and
+    /// its rollup then folded from its chunks again.
+    func putHourRollup(_ series: SeriesID, hourMs: Int64, sealed: [RawSample], appended: Bool = false) throws {
         let hour = RetentionPolicy.hour
         let statements = try rollupStatements(series)
-        if hourMs >= (try retentionCutoffs().rawMs) {
+        if !appended, hourMs >= (try retentionCutoffs().rawMs) {
             let sql = switch series {
             case .usage: Queries.snapshotChunkSummaries
             case .component: Queries.componentChunkSummaries
