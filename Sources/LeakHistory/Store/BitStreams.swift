@@ -223,8 +223,18 @@ struct BitReader {
         var last = values[values.count - 1]
         let end = first + count
         while values.count < end {
-            let q = try unary(limit: SampleChunkCodec.escape)
-            let u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
+            let u: UInt64
+            // Most codes fit one window: the ones, their zero and the k low bits read from it at once.
+            let w = window()
+            let ones = (~w).leadingZeroBitCount
+            if UInt64(ones) < SampleChunkCodec.escape && ones + 1 + k <= 64 && position + ones + 1 + k <= endBit {
+                let low = k == 0 ? 0 : (w << UInt64(ones + 1)) >> UInt64(64 - k)
+                position += ones + 1 + k
+                u = UInt64(ones) << UInt64(k) | low
+            } else {
+                let q = try unary(limit: SampleChunkCodec.escape)
+                u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
+            }
             let residual = SampleChunkCodec.unzigzag(u) &* g
             if order == 2 {
                 delta = delta &+ residual
