@@ -35,6 +35,32 @@ import Testing
         #expect(bracketed >= 300, "bracketed \(bracketed) of 400")
     }
 
+    /// A leak under a periodic wobble (a collector's cycle of a few samples,
+    /// here 5 to 40): an even stride through the pairs falls in step with
+    /// the period and samples its slopes unfairly, so the bracket missed the
+    /// median and the exact sort of every pair ran. Pairs drawn at random do not.
+    @Test func theBracketHoldsTheMedianUnderAPeriodicWobble() {
+        var rng = SeededRandom(state: 7)
+        var bracketed = 0
+        for trial in 0..<60 {
+            let n = [120, 240, 360, 600][trial % 4]
+            let period = 5 + rng.below(36)
+            let rate = Double(200 + rng.below(800))
+            var times: [Double] = [], values: [Double] = []
+            var t = 1_790_000_000_000.0
+            for i in 0..<n {
+                t += 10_000 + Double(rng.below(16))
+                times.append(t)
+                values.append(8_000_000 + Double(i) * rate + Double(i % period) * 40_960)
+            }
+            if let fast = TheilSen.bracketedMedian(times, values) {
+                bracketed += 1
+                #expect(fast == TheilSen.fullMedian(times, values))
+            }
+        }
+        #expect(bracketed == 60, "bracketed \(bracketed) of 60")
+    }
+
     @Test func timesOutOfOrderFallBackToTheFullMedian() {
         let times = (0..<200).map { Double((($0 * 37) % 200) * 1000) }
         let values = times.map { $0 * 0.5 + ($0.truncatingRemainder(dividingBy: 3000)) }
