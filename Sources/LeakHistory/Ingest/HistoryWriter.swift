@@ -33,6 +33,9 @@ public final class HistoryWriter {
     let store: HistoryStore
     private let logger: Logger
     private var sources: [String: SourceState] = [:]
+    /// The source of the latest event, kept out of `sources`: the events of
+    /// one source in a row find it without hashing its name twice each.
+    private var recent: (name: String, state: SourceState)?
 
     private struct Counters {
         var componentID: Int64
@@ -137,6 +140,7 @@ public final class HistoryWriter {
         var touchedSnapshots: [Int64: ClosedRange<Int64>] = [:]
         var touchedComponents: [Int64: ClosedRange<Int64>] = [:]
         for name in sources.keys { sources[name]?.storedComponents = nil }
+        recent?.state.storedComponents = nil
         do {
             try store.inTransaction {
                 for (index, event) in events.enumerated() {
@@ -168,6 +172,7 @@ public final class HistoryWriter {
         } catch {
             // The transaction rolled back: forget state that may describe rows that are gone.
             sources.removeAll()
+            recent = nil
             newestComponentMs.removeAll()
             positions.removeAll()
             openSlots.removeAll()
@@ -181,7 +186,7 @@ public final class HistoryWriter {
     private func apply(_ event: IngestEvent, snapshots: inout [Int64: ClosedRange<Int64>],
                        components: inout [Int64: ClosedRange<Int64>]) throws -> Bool {
         var state = try sourceState(event.source, tsMs: event.tsMs)
-        defer { sources[event.source] = state }
+        defer { recent = (event.source, state) }
         switch event.kind {
         case .snapshot(let usage):
             if let newest = state.newestSnapshotMs, event.tsMs <= newest,
@@ -194,7 +199,7 @@ public final class HistoryWriter {
             let runID = try openRun(&state, at: event.tsMs)
             try store.insertSnapshot(sourceID: state.id, tsMs: event.tsMs, runID: runID, usageBytes: usage)
             state.newestSnapshotMs = max(state.newestSnapshotMs ?? event.tsMs, event.tsMs)
-            snapshots[state.id] = Self.extend(snapshots[state.id], event.tsMs)
+            Self.extend(&snapshots[state.id, default: event.tsMs...event.tsMs], event.tsMs)
         case .allocation(let name, let bytes), .deallocation(let name, let bytes):
             let componentID = try self.componentID(&state, name: name, kind: .counted)
             let position = nextPosition(componentID, at: event.tsMs)
@@ -221,7 +226,11 @@ public final class HistoryWriter {
             state.components[name] = counters
             noteSample(counters.componentID, at: event.tsMs, &components)
         case .gauge(let name, let bytes):
-            let componentID = try self.componentID(&state, name: name, kind: .gauge)
+            // A gauge already written in the open run (most events): its
+            // entry is looked up once and changed in place.
+            let known = state.runID == nil ? nil : state.components.index(forKey: name)
+            let inPlace = known.map { state.components.values[$0].kind == .gauge } ?? false
+            let componentID = inPlace ? state.components.values[known!].componentID : try self.componentID(&state, name: name, kind: .gauge)
             if let newest = try newestSampleMs(componentID), event.tsMs <= newest,
                let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs) {
                 guard stored.sample.allocatedBytes == bytes else {
@@ -229,14 +238,21 @@ public final class HistoryWriter {
                 }
                 return false
             }
+            // (With a run open, as `inPlace` needs, this opens none and `known` stays valid.)
             let runID = try openRun(&state, at: event.tsMs)
-            var counters = try self.counters(&state, name: name, kind: .gauge, runID: runID)
-            counters.netBytes = bytes
-            counters.lastTsMs = event.tsMs
-            try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
+            // A gauge new to this writer or run gets its entry first (which may refuse it).
+            let fresh = inPlace ? nil : try self.counters(&state, name: name, kind: .gauge, runID: runID)
+            try store.insertComponentSample(componentID: componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: bytes, allocations: nil, deallocations: nil)
-            state.components[name] = counters
-            noteSample(counters.componentID, at: event.tsMs, &components)
+            if var counters = fresh {
+                counters.netBytes = bytes
+                counters.lastTsMs = event.tsMs
+                state.components[name] = counters
+            } else if let known {
+                state.components.values[known].netBytes = bytes
+                state.components.values[known].lastTsMs = event.tsMs
+            }
+            noteSample(componentID, at: event.tsMs, &components)
         case .restart(let deployment):
             if let replayed = try store.run(sourceID: state.id, startedAtMs: event.tsMs) {
                 guard replayed.deployment == deployment else {
@@ -315,9 +331,17 @@ public final class HistoryWriter {
     }
 
     private func noteSample(_ componentID: Int64, at tsMs: Int64, _ touched: inout [Int64: ClosedRange<Int64>]) {
-        let newest = newestComponentMs[componentID] ?? nil
-        newestComponentMs[componentID] = max(newest ?? tsMs, tsMs)
-        touched[componentID] = Self.extend(touched[componentID], tsMs)
+        // In place, one lookup each.
+        Self.newest(&newestComponentMs[componentID, default: nil], tsMs)
+        Self.extend(&touched[componentID, default: tsMs...tsMs], tsMs)
+    }
+
+    private static func newest(_ newest: inout Int64?, _ ts: Int64) {
+        newest = max(newest ?? ts, ts)
+    }
+
+    private static func extend(_ range: inout ClosedRange<Int64>, _ ts: Int64) {
+        range = min(range.lowerBound, ts)...max(range.upperBound, ts)
     }
 
     private static func conflict(_ field: String, at tsMs: Int64, stored: Int64, given: Int64) -> InputError {
@@ -334,6 +358,12 @@ public final class HistoryWriter {
     /// back): a copy left in the dictionary would make every change to its
     /// components copy them all, an O(components) cost per event.
     private func sourceState(_ name: String, tsMs: Int64) throws -> SourceState {
+        if let kept = recent {
+            // Let go of the kept copy before the caller changes the state, so its components are not copied.
+            recent = nil
+            if kept.name == name { return kept.state }
+            sources[kept.name] = kept.state
+        }
         if let state = sources.removeValue(forKey: name) { return state }
         let id = try store.sourceID(named: name, create: true, nowMs: tsMs)!
         let run = try store.latestRun(sourceID: id)
@@ -424,6 +454,7 @@ public final class HistoryWriter {
         let id = try existingSourceID(source)
         try store.inTransaction { try store.deleteSource(sourceID: id) }
         sources.removeAll()
+        recent = nil
         newestComponentMs.removeAll()
         openSlots.removeAll()
     }
@@ -437,6 +468,7 @@ public final class HistoryWriter {
         }
         try store.inTransaction { try store.renameSource(sourceID: id, to: newName) }
         sources.removeAll()
+        recent = nil
     }
 
     /// The id of `source`, or an error naming what exists.
