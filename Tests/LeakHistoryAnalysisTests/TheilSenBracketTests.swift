@@ -61,6 +61,34 @@ import Testing
         #expect(bracketed == 60, "bracketed \(bracketed) of 60")
     }
 
+    /// The merge-sort path, on its own: where it answers, the full median; it
+    /// answers for nearly every series, and declines where ties or equal
+    /// times sit at the bracket's edge rather than guess.
+    @Test func theInversionMedianIsTheFullMedianWhereItAnswers() {
+        var rng = SeededRandom(state: 99)
+        var answered = 0
+        for trial in 0..<300 {
+            let n = 2 + rng.below(500)
+            var times: [Double] = [], values: [Double] = []
+            var t = 1_790_000_000_000.0
+            for i in 0..<n {
+                t += trial % 6 == 5 && rng.below(4) == 0 ? 0 : Double(1 + rng.below(20_000))
+                times.append(t)
+                values.append(trial % 3 == 0 ? Double(rng.below(5)) * 4096 : (Double(i) * 700 + rng.gaussian() * 200_000).rounded())
+            }
+            let full = TheilSen.fullMedian(times, values)
+            // A bracket around the true median, of random width.
+            let width = abs(full) * 0.1 + 1e-3 * Double(1 + rng.below(100))
+            if let fast = TheilSen.inversionMedian(times, values, lo: full - width * rng.uniform(0.01...1), hi: full + width * rng.uniform(0.01...1)) {
+                answered += 1
+                #expect(fast == full, "trial \(trial), n \(n): \(fast) vs \(full)")
+            }
+            // A bracket that misses it is refused, never answered wrongly.
+            #expect(TheilSen.inversionMedian(times, values, lo: full + width, hi: full + 2 * width) == nil || n < 3)
+        }
+        #expect(answered >= 150, "answered \(answered) of 300")
+    }
+
     @Test func timesOutOfOrderFallBackToTheFullMedian() {
         let times = (0..<200).map { Double((($0 * 37) % 200) * 1000) }
         let values = times.map { $0 * 0.5 + ($0.truncatingRemainder(dividingBy: 3000)) }

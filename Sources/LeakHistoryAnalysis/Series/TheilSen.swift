@@ -2,10 +2,12 @@
 /// pair slopes as sorting every one of them, found by bracketing it first.
 ///
 /// A couple of thousand pairs drawn at random (with a fixed seed) give two
-/// slopes that, with near certainty, hold the median between them; one pass over all pairs then
-/// counts those below the bracket and keeps only those inside it (a few
-/// percent), and the median is selected among those. The pass compares
-/// `Δv` with `slope × Δt` (no division) and divides only for pairs within a
+/// slopes that, with near certainty, hold the median between them. The pairs
+/// below the bracket are then counted and those inside it (a few percent)
+/// listed by two merge sorts (`inversionMedian`, O(n log n) and the pairs
+/// inside), and the median is selected among those. Where that cannot be
+/// sure of a pair's side, one pass over every pair does the same, comparing
+/// `Δv` with `slope × Δt` (no division) and dividing only for pairs within a
 /// hair of an edge, so every slope it counts or keeps is classified exactly
 /// as the full sort would. When the bracket misses the median (or times go
 /// backwards), the full computation runs instead: the answer is always the
@@ -69,6 +71,7 @@ package enum TheilSen {
         guard loRank > 0 || hiRank < s - 1 else { return nil }
         let lo = select(&sample, loRank), hi = select(&sample, hiRank)
         guard lo.isFinite, hi.isFinite, lo <= hi else { return nil }
+        if let fast = inversionMedian(t, v, lo: lo, hi: hi) { return fast }
         // A pair whose slope is within this hair of an edge is divided out to be sure of its side.
         let slackLo = abs(lo) * 1e-9, slackHi = abs(hi) * 1e-9
         let surelyBelow = lo - slackLo, maybeBelow = lo + slackLo
@@ -109,6 +112,120 @@ package enum TheilSen {
         var low = -Double.infinity
         for k in 0..<(upper - below) where inside[k] > low { low = inside[k] }
         return (low + high) / 2
+    }
+
+    /// Pairs (x before y in `keys`' order) with keys[x] > keys[y] (keys end sorted).
+    static package func strictInversions(_ keys: inout [Double]) -> Int {
+        var count = 0
+        mergeSort(&keys, rightFirst: { $0 < $1 }) { _, waiting in count += waiting.count }
+        return count
+    }
+
+    /// A bottom-up merge sort of `keys`: the head of a right run goes first
+    /// when `rightFirst(right, left)`, and `passed(right, waiting)` is told
+    /// the elements of its left run it went before (the pairs it inverts).
+    @inline(__always)
+    static func mergeSort<Key>(_ keys: inout [Key], rightFirst: (Key, Key) -> Bool, passed: (Key, ArraySlice<Key>) -> Void) {
+        let n = keys.count
+        var scratch = keys
+        var width = 1
+        while width < n {
+            var start = 0
+            while start < n {
+                let mid = min(start + width, n), end = min(start + 2 * width, n)
+                var l = start, r = mid, o = start
+                while l < mid && r < end {
+                    if rightFirst(keys[r], keys[l]) {
+                        passed(keys[r], keys[l..<mid])
+                        scratch[o] = keys[r]
+                        r += 1
+                    } else {
+                        scratch[o] = keys[l]
+                        l += 1
+                    }
+                    o += 1
+                }
+                while l < mid { scratch[o] = keys[l]; l += 1; o += 1 }
+                while r < end { scratch[o] = keys[r]; r += 1; o += 1 }
+                start = end
+            }
+            swap(&keys, &scratch)
+            width *= 2
+        }
+    }
+
+    /// The median of the pair slopes, given a bracket `lo < hi` that holds
+    /// it, without visiting every pair: nil when the bracket misses it or a
+    /// pair's side might have been misread (then the pass over every pair decides).
+    ///
+    /// With `a = v − lo·t` and `b = v − hi·t`, a pair's slope is below `lo`
+    /// exactly when `a` falls from the earlier point to the later one, and
+    /// inside `[lo, hi]` exactly when the pair is ordered one way by `a` and
+    /// the other by `b`. So the pairs below are the inversions of `a` in time
+    /// order (counted by a merge sort), and the pairs inside are the
+    /// inversions of `b` in the order of `a` (listed by another, each one
+    /// once: a few percent of the pairs). Computed `a` and `b` order a pair
+    /// as its slope does unless the slope is within `delta` of `lo` or `hi`
+    /// (from their rounding error and the least gap between times); such a
+    /// pair can only trade places between below and the bottom of the
+    /// inside list, or the top of it and above, which leaves the median's
+    /// rank unchanged as long as the median is farther than `delta` from
+    /// both ends, which is checked.
+    static package func inversionMedian(_ t: [Double], _ v: [Double], lo: Double, hi: Double) -> Double? {
+        let n = t.count
+        guard n >= 2, lo < hi, lo.isFinite, hi.isFinite else { return nil }
+        let t0 = t[0]
+        var a = [Double](repeating: 0, count: n), b = a
+        var bound = 0.0, minGap = Double.infinity
+        for i in 0..<n {
+            let ti = t[i] - t0
+            a[i] = v[i] - lo * ti
+            b[i] = v[i] - hi * ti
+            bound = max(bound, abs(v[i]) + (abs(lo) + abs(hi)) * abs(ti))
+            if i > 0 && t[i] > t[i - 1] { minGap = min(minGap, t[i] - t[i - 1]) }
+        }
+        guard bound.isFinite, minGap.isFinite else { return nil }
+        // A pair is ordered by its computed a (or b) as by its slope unless the slope is within delta of lo (or hi).
+        let delta = 16 * Double.ulpOfOne * bound / minGap
+        guard hi - lo > 4 * delta else { return nil }
+        // Below lo: pairs in time order whose a falls; equal times grouped, each group's a ascending (no pair of it counts).
+        var timeOrdered = a
+        var pairs = n * (n - 1) / 2
+        var start = 0
+        while start < n {
+            var end = start + 1
+            while end < n && t[end] == t[start] { end += 1 }
+            if end - start > 1 {
+                timeOrdered[start..<end].sort()
+                pairs -= (end - start) * (end - start - 1) / 2
+            }
+            start = end
+        }
+        let below = strictInversions(&timeOrdered)
+        // Inside [lo, hi]: in order of a (ties: b descending), the pairs whose b does not rise.
+        var order = Array(0..<n)
+        order.sort { a[$0] < a[$1] || (a[$0] == a[$1] && b[$0] > b[$1]) }
+        var inside: [Double] = []
+        inside.reserveCapacity(pairs / 8)
+        // Each element of a right run placed before some of its left run
+        // (b no higher than theirs) makes an inside pair with each of them.
+        mergeSort(&order, rightFirst: { b[$0] <= b[$1] }) { right, waiting in
+            let tr = t[right], vr = v[right]
+            for left in waiting {
+                let dt = tr - t[left]
+                if dt != 0 { inside.append((vr - v[left]) / dt) }
+            }
+        }
+        let upper = pairs / 2, lower = pairs % 2 == 1 ? upper : upper - 1
+        guard pairs > 0, below <= lower, upper < below + inside.count else { return nil }
+        let high = select(&inside, upper - below)
+        var low = high
+        if lower != upper {
+            low = -Double.infinity
+            for k in 0..<(upper - below) where inside[k] > low { low = inside[k] }
+        }
+        guard low > lo + delta, high < hi - delta else { return nil }
+        return lower == upper ? high : (low + high) / 2
     }
 
     /// The k-th smallest (0-based), reordering `values` around it.
