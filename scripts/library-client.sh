@@ -39,20 +39,7 @@ if [ "$resolved" != "swift-log " ]; then
     echo "library-client: FAIL: a LeakHistory-only client must resolve swift-log alone" >&2
     exit 1
 fi
-# SwiftPM itself has crashed here once (swift-package, SIGSEGV inside
-# libdispatch, the same sources building fine the run before and after): a
-# build killed by a signal is tried again, up to three times; a compile
-# error (an ordinary exit status) fails at once.
-for attempt in 1 2 3; do
-    status=0
-    swift build -q || status=$?
-    [ "$status" -eq 0 ] && break
-    if [ "$status" -lt 128 ] || [ "$attempt" -eq 3 ]; then
-        echo "library-client: FAIL: swift build exited with $status" >&2
-        exit 1
-    fi
-    echo "library-client: swift build was killed by signal $((status - 128)); trying again ($attempt of 3)" >&2
-done
+"$root/scripts/swift-build-retry.sh" -q || { echo "library-client: FAIL: swift build" >&2; exit 1; }
 out=$(.build/debug/App "$dir/app.sqlite")
 echo "library-client: $out"
 [ "$out" = 'stored sources: ["app"]' ] || { echo "library-client: FAIL: unexpected output" >&2; exit 1; }
