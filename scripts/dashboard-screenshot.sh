@@ -29,7 +29,7 @@ fi
 
 echo "dashboard-screenshot: building"
 # The build's own warnings are not this script's findings: shown only when the build fails.
-if ! build_log=$("$(dirname "$0")/swift-build-retry.sh" --scratch-path "$scratch" --product leak-history 2>&1); then
+if ! build_log=$(scripts/swift-build-retry.sh --scratch-path "$scratch" --product leak-history 2>&1); then
     echo "$build_log" >&2
     exit 1
 fi
