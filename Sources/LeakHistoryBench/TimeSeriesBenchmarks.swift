@@ -101,7 +101,7 @@ struct StorageBench: ParsableCommand {
             if let text = try? String(contentsOfFile: keep(name + ".start"), encoding: .utf8),
                let kept = Int64(text.trimmingCharacters(in: .whitespacesAndNewlines)),
                FileManager.default.fileExists(atPath: keep(name)),
-               endMinute.map({ _ in (kept &- wanted) % 3_600_000 == 0 }) ?? true {
+               endMinute == nil || (kept &- wanted) % 3_600_000 == 0 {
                 note("reusing \(keep(name)) (written earlier; delete it to write it again)")
                 return (kept, false)
             }

@@ -239,18 +239,19 @@ public final class Database {
         if let address, let entry = statementsByAddress[address], entry.sql == sql {
             return try reused(entry.statement)
         }
-        let statement: Statement
         if let cached = statementCache[sql] {
-            statement = try reused(cached)
-        } else {
-            statement = try prepareOne(sql: sql, persistent: true)
-            statementCache[sql] = statement
+            if let address { remember(cached, sql: sql, at: address) }
+            return try reused(cached)
         }
-        if let address, statement === statementCache[sql] {
-            if statementsByAddress.count >= 2 * statementCache.count + 64 { statementsByAddress.removeAll() }
-            statementsByAddress[address] = (sql, statement)
-        }
+        let statement = try prepareOne(sql: sql, persistent: true)
+        statementCache[sql] = statement
+        if let address { remember(statement, sql: sql, at: address) }
         return statement
+    }
+
+    private func remember(_ statement: Statement, sql: String, at address: UnsafeRawPointer) {
+        if statementsByAddress.count >= 2 * statementCache.count + 64 { statementsByAddress.removeAll() }
+        statementsByAddress[address] = (sql, statement)
     }
 
     /// A cached statement ready to bind again, or a one-off copy while it is still reading rows.

@@ -228,9 +228,9 @@ public final class HistoryWriter {
         case .gauge(let name, let bytes):
             // A gauge already written in the open run (most events): its
             // entry is looked up once and changed in place.
-            let known = state.runID == nil ? nil : state.components.index(forKey: name)
-            let inPlace = known.map { state.components.values[$0].kind == .gauge } ?? false
-            let componentID = inPlace ? state.components.values[known!].componentID : try self.componentID(&state, name: name, kind: .gauge)
+            let known = state.runID == nil ? nil
+                : state.components.index(forKey: name).flatMap { state.components.values[$0].kind == .gauge ? $0 : nil }
+            let componentID = try known.map { state.components.values[$0].componentID } ?? self.componentID(&state, name: name, kind: .gauge)
             if let newest = try newestSampleMs(componentID), event.tsMs <= newest,
                let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs) {
                 guard stored.sample.allocatedBytes == bytes else {
@@ -238,10 +238,10 @@ public final class HistoryWriter {
                 }
                 return false
             }
-            // (With a run open, as `inPlace` needs, this opens none and `known` stays valid.)
+            // (With a run open, as `known` needs, this opens none and `known` stays valid.)
             let runID = try openRun(&state, at: event.tsMs)
             // A gauge new to this writer or run gets its entry first (which may refuse it).
-            let fresh = inPlace ? nil : try self.counters(&state, name: name, kind: .gauge, runID: runID)
+            let fresh = known != nil ? nil : try self.counters(&state, name: name, kind: .gauge, runID: runID)
             try store.insertComponentSample(componentID: componentID, tsMs: event.tsMs, runID: runID,
                                             allocatedBytes: bytes, allocations: nil, deallocations: nil)
             if var counters = fresh {

@@ -47,8 +47,8 @@ package enum TheilSen {
         let total = n * (n - 1) / 2
         // A sample of pairs drawn at random (a fixed seed: the same series
         // gives the same bracket). An even stride through the triangle is
-        // not a fair sample: on a line with noise its median sat several
-        // standard errors off, and the exact fallback ran.
+        // not a fair sample: under a periodic wobble it falls in step with
+        // the period, its median sits off, and the exact fallback runs.
         let wanted = min(2048, total)
         var sample: [Double] = []
         sample.reserveCapacity(wanted)
@@ -104,14 +104,22 @@ package enum TheilSen {
                 }
             }
         }
+        guard let middle = middle(below: below, pairs: pairs, inside: &inside) else { return nil }
+        return middle.low.map { ($0 + middle.high) / 2 } ?? middle.high
+    }
+
+    /// The middle of `pairs` slopes, `below` of them under the bracket and
+    /// `inside` the ones in it (reordered): the upper middle value, and the
+    /// lower one when the count is even; nil when the bracket misses the middle.
+    private static func middle(below: Int, pairs: Int, inside: inout [Double]) -> (low: Double?, high: Double)? {
         let upper = pairs / 2, lower = pairs % 2 == 1 ? upper : upper - 1
         guard pairs > 0, below <= lower, upper < below + inside.count else { return nil }
         let high = select(&inside, upper - below)
-        guard lower != upper else { return high }
+        guard lower != upper else { return (nil, high) }
         // After the selection everything before `upper - below` is ≤ high: the lower middle is their max.
         var low = -Double.infinity
         for k in 0..<(upper - below) where inside[k] > low { low = inside[k] }
-        return (low + high) / 2
+        return (low, high)
     }
 
     /// Pairs (x before y in `keys`' order) with keys[x] > keys[y] (keys end sorted).
@@ -216,16 +224,9 @@ package enum TheilSen {
                 if dt != 0 { inside.append((vr - v[left]) / dt) }
             }
         }
-        let upper = pairs / 2, lower = pairs % 2 == 1 ? upper : upper - 1
-        guard pairs > 0, below <= lower, upper < below + inside.count else { return nil }
-        let high = select(&inside, upper - below)
-        var low = high
-        if lower != upper {
-            low = -Double.infinity
-            for k in 0..<(upper - below) where inside[k] > low { low = inside[k] }
-        }
-        guard low > lo + delta, high < hi - delta else { return nil }
-        return lower == upper ? high : (low + high) / 2
+        guard let middle = middle(below: below, pairs: pairs, inside: &inside),
+              (middle.low ?? middle.high) > lo + delta, middle.high < hi - delta else { return nil }
+        return middle.low.map { ($0 + middle.high) / 2 } ?? middle.high
     }
 
     /// The k-th smallest (0-based), reordering `values` around it.
