@@ -42,12 +42,12 @@ extension HistoryReader {
         componentAnalyzer.subject = "held bytes"
         componentAnalyzer.screensBelowFloor = onlyCandidates
 
-        var componentSeries: [(StoredComponent, [SeriesPoint])] = []
-        for component in components {
-            let series = try store.seriesPoints(.component(component.id), window: window, plan: plan)
-            if !series.isEmpty { componentSeries.append((component, series)) }
-        }
-        var usage = try store.seriesPoints(.usage(sourceID: sourceID), window: window, plan: plan)
+        // Read on the connection, then decoded side by side.
+        let stored = try components.map { try store.storedSeriesPoints(.component($0.id), window: window, plan: plan) }
+            + [try store.storedSeriesPoints(.usage(sourceID: sourceID), window: window, plan: plan)]
+        var decoded = try store.points(stored)
+        var usage = decoded.removeLast()
+        let componentSeries = zip(components, decoded).filter { !$0.1.isEmpty }
         let usageIsSummed = usage.isEmpty
         if usageIsSummed { usage = Self.summedUsage(componentSeries.map(\.1)) }
         // Components are written when they change; their last value holds until
@@ -76,7 +76,7 @@ extension HistoryReader {
 
         // The verdicts share nothing: the usage's and every component's are
         // computed side by side, the usage first (it is the longest).
-        let judged = ParallelVerdicts.map(count: componentSeries.count + 1) { index -> (usage: TrendVerdict?, component: ComponentFigures?) in
+        let judged = SideBySide.map(count: componentSeries.count + 1) { index -> (usage: TrendVerdict?, component: ComponentFigures?) in
             guard index > 0 else { return (usage.isEmpty ? nil : analyzer.verdict(for: usageSeries), nil) }
             let (component, series) = componentSeries[index - 1]
             let last = series.last!

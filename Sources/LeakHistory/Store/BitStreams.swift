@@ -102,23 +102,15 @@ struct BitWriter {
 /// Reads what `BitWriter` wrote, throwing at the end of the bytes instead of reading past it.
 /// Bits are read through a 64-bit window at the current bit position.
 struct BitReader {
-    private let bytes: [UInt8]
+    /// The bytes read, borrowed: a reader lives inside the `withUnsafeBytes` that lends them.
+    private let bytes: UnsafeRawBufferPointer
     private let endBit: Int
     private var position = 0
 
-    init(bytes: ArraySlice<UInt8>) {
-        // Zero padding lets the window load its nine bytes without a bounds check of its own.
-        self.bytes = Array(bytes) + [UInt8](repeating: 0, count: 9)
-        endBit = bytes.count * 8
-    }
-
-    /// The first `count` bytes of `raw`, copied once into a padded buffer.
+    /// A reader of the first `count` bytes of `raw`.
     init(raw: UnsafeRawBufferPointer, count: Int) {
-        bytes = [UInt8](unsafeUninitializedCapacity: count + 9) { buffer, initialized in
-            if count > 0 { buffer.baseAddress!.initialize(from: raw.bindMemory(to: UInt8.self).baseAddress!, count: count) }
-            (buffer.baseAddress! + count).initialize(repeating: 0, count: 9)
-            initialized = count + 9
-        }
+        precondition(count >= 0 && count <= raw.count)
+        bytes = UnsafeRawBufferPointer(rebasing: raw[..<count])
         endBit = count * 8
     }
 
@@ -126,13 +118,25 @@ struct BitReader {
     var remainingBytes: Int { (endBit - position) / 8 }
 
     /// The 64 bits from the current position (zeros past the end).
+    @inline(__always)
     private func window() -> UInt64 {
         let start = position >> 3
-        // One unaligned load of the eight bytes (the padding keeps it inside the array).
-        precondition(start + 8 < bytes.count)
-        let word = bytes.withUnsafeBytes { UInt64(bigEndian: $0.loadUnaligned(fromByteOffset: start, as: UInt64.self)) }
+        guard start + 9 <= bytes.count else { return tailWindow() }
+        // One unaligned load of eight bytes, and the ninth for the bits a shift brings in.
+        let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
         let shift = UInt64(position & 7)
         return shift == 0 ? word : word << shift | UInt64(bytes[start + 8]) >> (8 - shift)
+    }
+
+    /// The window within the last nine bytes: assembled a byte at a time, zeros after them.
+    @inline(never)
+    private func tailWindow() -> UInt64 {
+        let start = position >> 3
+        var word: UInt64 = 0
+        for i in 0..<8 { word = word << 8 | UInt64(start + i < bytes.count ? bytes[start + i] : 0) }
+        let ninth = UInt64(start + 8 < bytes.count ? bytes[start + 8] : 0)
+        let shift = UInt64(position & 7)
+        return shift == 0 ? word : word << shift | ninth >> (8 - shift)
     }
 
     private mutating func consume(_ count: Int) throws(ChunkCorruption) {
@@ -221,28 +225,60 @@ struct BitReader {
         guard k <= 62 else { throw ChunkCorruption(reason: "Rice parameter \(k) out of range") }
         let g = Int64(divisor)
         var last = values[values.count - 1]
-        let end = first + count
-        while values.count < end {
-            let u: UInt64
-            // Most codes fit one window: the ones, their zero and the k low bits read from it at once.
-            let w = window()
-            let ones = (~w).leadingZeroBitCount
-            if UInt64(ones) < SampleChunkCodec.escape && ones + 1 + k <= 64 && position + ones + 1 + k <= endBit {
-                let low = k == 0 ? 0 : (w << UInt64(ones + 1)) >> UInt64(64 - k)
-                position += ones + 1 + k
-                u = UInt64(ones) << UInt64(k) | low
-            } else {
-                let q = try unary(limit: SampleChunkCodec.escape)
-                u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
+        let start = values.count, end = first + count
+        guard start < end else { return }
+        // The codes are written into the column's place, sized once.
+        values.append(contentsOf: repeatElement(0, count: end - start))
+        var failure: ChunkCorruption?
+        values.withUnsafeMutableBufferPointer { out in
+            var i = start
+            while i < end {
+                // Most codes fit one window: the ones, their zero and the k low bits read from it at once.
+                let w = window()
+                if k == 0 && w >> 63 == 0 {
+                    // With k = 0 each zero bit is a residual of 0 (regular timestamps, a
+                    // still gauge's steady climb): a run of them is taken from the window at once.
+                    let run = min(w.leadingZeroBitCount, end - i, endBit - position)
+                    if run > 0 {
+                        position += run
+                        if order == 2 {
+                            for j in i..<(i + run) {
+                                last = last &+ delta
+                                out[j] = last
+                            }
+                        } else {
+                            for j in i..<(i + run) { out[j] = last }
+                        }
+                        i += run
+                        continue
+                    }
+                }
+                let ones = (~w).leadingZeroBitCount
+                let u: UInt64
+                if UInt64(ones) < SampleChunkCodec.escape && ones + 1 + k <= 64 && position + ones + 1 + k <= endBit {
+                    let low = k == 0 ? 0 : (w << UInt64(ones + 1)) >> UInt64(64 - k)
+                    position += ones + 1 + k
+                    u = UInt64(ones) << UInt64(k) | low
+                } else {
+                    do throws(ChunkCorruption) {
+                        let q = try unary(limit: SampleChunkCodec.escape)
+                        u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
+                    } catch {
+                        failure = error
+                        return
+                    }
+                }
+                let residual = SampleChunkCodec.unzigzag(u) &* g
+                if order == 2 {
+                    delta = delta &+ residual
+                    last = last &+ delta
+                } else {
+                    last = last &+ residual
+                }
+                out[i] = last
+                i += 1
             }
-            let residual = SampleChunkCodec.unzigzag(u) &* g
-            if order == 2 {
-                delta = delta &+ residual
-                last = last &+ delta
-            } else {
-                last = last &+ residual
-            }
-            values.append(last)
         }
+        if let failure { throw failure }
     }
 }

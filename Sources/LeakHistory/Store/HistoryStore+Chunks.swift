@@ -231,10 +231,9 @@ extension HistoryStore {
     }
 
     /// The rows of the chunks of `series` holding samples in `[fromMs, toMs]`, oldest first, not yet decoded.
-    private func chunkRows(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws
-        -> [(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8])] {
+    private func chunkRows(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [StoredChunk] {
         try db.cachedStatement(sql: queries(series).chunkRange).fetchAll([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
-            ($0.int64(0), $0.int64(1), $0.int64(2), $0.int(3), $0.blob(4))
+            StoredChunk(startMs: $0.int64(0), endMs: $0.int64(1), runID: $0.int64(2), count: $0.int(3), data: $0.blob(4))
         }
     }
 
@@ -242,26 +241,40 @@ extension HistoryStore {
     /// what `rawSamples` gives, decoded straight into points when no head row
     /// falls among the chunks (a report's last hour reads 101 series so).
     func rawPoints(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [SeriesPoint] {
-        func point(_ s: RawSample) -> SeriesPoint {
-            SeriesPoint(tsMs: s.tsMs, bytes: s.bytes, runID: s.runID, allocations: s.allocations, deallocations: s.deallocations)
-        }
-        guard fromMs <= toMs else { return [] }
+        try points(storedPoints(series, fromMs: fromMs, toMs: toMs))
+    }
+
+    /// What `rawPoints` reads from the file, its chunks not yet decoded:
+    /// decoding needs no connection, so a report decodes its series side by
+    /// side (`points(_:)`) once every one is read.
+    func storedPoints(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> StoredPoints {
+        guard fromMs <= toMs else { return StoredPoints(series: series, points: []) }
         let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
         let chunks = try chunkRows(series, fromMs: fromMs, toMs: toMs)
         if let first = head.first, let lastChunk = chunks.last, first.tsMs <= lastChunk.endMs {
-            return try rawSamples(series, fromMs: fromMs, toMs: toMs).map(point)
+            return StoredPoints(series: series, points: try rawSamples(series, fromMs: fromMs, toMs: toMs).map(SeriesPoint.init))
         }
-        var points: [SeriesPoint] = []
-        points.reserveCapacity(chunks.reduce(head.count) { $0 + $1.count })
-        for chunk in chunks {
-            let inside = chunk.startMs >= fromMs && chunk.endMs <= toMs
-            for s in try decode(chunk.data, series: series, startMs: chunk.startMs, expectedCount: chunk.count)
-            where inside || (s.tsMs >= fromMs && s.tsMs <= toMs) {
-                points.append(SeriesPoint(tsMs: s.tsMs, bytes: s.bytes, runID: chunk.runID, allocations: s.allocations, deallocations: s.deallocations))
-            }
+        return StoredPoints(series: series, chunks: chunks, head: head, fromMs: fromMs, toMs: toMs)
+    }
+
+    /// The points of each of `stored`, decoded side by side; a damaged chunk
+    /// throws `StoredChunkCorruption`, named as a serial read names it.
+    func points(_ stored: [StoredPoints]) throws -> [[SeriesPoint]] {
+        let decoded = SideBySide.map(count: stored.count) { index in Result { () throws(ChunkDamage) in try stored[index].decoded() } }
+        return try zip(stored, decoded).map { try named($1, of: $0.series) }
+    }
+
+    /// The points of `stored`, decoded here.
+    func points(_ stored: StoredPoints) throws -> [SeriesPoint] {
+        try named(Result { () throws(ChunkDamage) in try stored.decoded() }, of: stored.series)
+    }
+
+    private func named<Decoded>(_ decoded: Result<Decoded, ChunkDamage>, of series: SeriesID) throws -> Decoded {
+        switch decoded {
+        case .success(let points): return points
+        case .failure(let damage):
+            throw StoredChunkCorruption(series: try seriesName(series), startMs: damage.startMs, reason: damage.reason, path: db.path)
         }
-        points.append(contentsOf: head.lazy.map(point))
-        return points
     }
 
     /// Every sample of `series` in `[fromMs, toMs]`, oldest first.
@@ -302,15 +315,7 @@ extension HistoryStore {
     }
 
     private func decode(_ data: [UInt8], series: SeriesID, startMs: Int64, expectedCount: Int) throws -> [ChunkSample] {
-        do {
-            let samples = try SampleChunkCodec.decode(data)
-            guard samples.count == expectedCount, samples.first?.tsMs == startMs else {
-                throw ChunkCorruption(reason: "it holds \(samples.count) samples from ts_ms \(samples.first?.tsMs ?? 0), its row says \(expectedCount) from \(startMs)")
-            }
-            return samples
-        } catch let error as ChunkCorruption {
-            throw StoredChunkCorruption(series: try seriesName(series), startMs: startMs, reason: error.reason, path: db.path)
-        }
+        try named(Result { () throws(ChunkDamage) in try StoredChunk.decode(data, startMs: startMs, expectedCount: expectedCount) }, of: series)
     }
 
     /// "component 'cache' of source 'api'", "the usage of source 'api'".

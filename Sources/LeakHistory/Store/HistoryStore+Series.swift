@@ -23,11 +23,16 @@ extension HistoryStore {
 
     /// The points of `series` over `window` as `plan` says.
     func seriesPoints(_ series: SeriesID, window: TimeWindow, plan: ReadPlan) throws -> [SeriesPoint] {
-        guard let bucketMs = plan.bucketMs else { return try rawPoints(series, fromMs: window.fromMs, toMs: window.toMs) }
-        return try buckets(series, window: window, bucketMs: bucketMs).map {
+        try points(storedSeriesPoints(series, window: window, plan: plan))
+    }
+
+    /// What `seriesPoints` reads from the file: raw chunks not yet decoded, or buckets.
+    func storedSeriesPoints(_ series: SeriesID, window: TimeWindow, plan: ReadPlan) throws -> StoredPoints {
+        guard let bucketMs = plan.bucketMs else { return try storedPoints(series, fromMs: window.fromMs, toMs: window.toMs) }
+        return StoredPoints(series: series, points: try buckets(series, window: window, bucketMs: bucketMs).map {
             SeriesPoint(tsMs: $0.lastTsMs, bytes: $0.meanBytes, runID: $0.runID,
                         allocations: $0.lastAllocations, deallocations: $0.lastDeallocations)
-        }
+        })
     }
 
     /// `series` over `window` in buckets of `bucketMs` (a multiple of 1 s),

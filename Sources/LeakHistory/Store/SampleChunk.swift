@@ -11,6 +11,27 @@ struct ChunkSample: Sendable, Equatable {
     var events: Int64? = nil
 }
 
+/// A decoded chunk as columns: times and bytes, and the optional counts
+/// (each nil where no sample of the chunk has one).
+struct SampleColumns {
+    var ts: [Int64] = []
+    var bytes: [Int64] = []
+    /// Allocations, deallocations, events.
+    var optional: [[Int64?]?] = [nil, nil, nil]
+
+    var count: Int { ts.count }
+
+    func allocations(_ i: Int) -> Int64? { optional[0]?[i] ?? nil }
+    func deallocations(_ i: Int) -> Int64? { optional[1]?[i] ?? nil }
+
+    var samples: [ChunkSample] {
+        (0..<count).map { i in
+            ChunkSample(tsMs: ts[i], bytes: bytes[i], allocations: allocations(i), deallocations: deallocations(i),
+                        events: optional[2]?[i] ?? nil)
+        }
+    }
+}
+
 /// A chunk that cannot be decoded: what is wrong with its bytes.
 struct ChunkCorruption: Error, Equatable {
     var reason: String
@@ -82,11 +103,29 @@ enum SampleChunkCodec {
 
     /// The samples of `bytes`, or `ChunkCorruption` saying what is wrong; never traps.
     static func decode(_ bytes: [UInt8]) throws(ChunkCorruption) -> [ChunkSample] {
-        guard bytes.count >= 5 else { throw ChunkCorruption(reason: "\(bytes.count) bytes is too short for a chunk") }
-        let body = bytes[..<(bytes.count - 4)]
-        let stored = bytes[(bytes.count - 4)...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
-        guard fnv1a(body) == stored else { throw ChunkCorruption(reason: "checksum mismatch (the bytes were changed)") }
-        var reader = BitReader(bytes: body)
+        var columns = SampleColumns()
+        try decode(bytes, into: &columns)
+        return columns.samples
+    }
+
+    /// Decodes `bytes` into `columns` (their old contents replaced, their
+    /// storage kept: a read of many chunks decodes each into the same arrays).
+    static func decode(_ bytes: [UInt8], into columns: inout SampleColumns) throws(ChunkCorruption) {
+        do {
+            try bytes.withUnsafeBytes { raw in try decode(raw, into: &columns) }
+        } catch let error as ChunkCorruption {
+            throw error
+        } catch {
+            throw ChunkCorruption(reason: "\(error)")
+        }
+    }
+
+    private static func decode(_ raw: UnsafeRawBufferPointer, into columns: inout SampleColumns) throws(ChunkCorruption) {
+        guard raw.count >= 5 else { throw ChunkCorruption(reason: "\(raw.count) bytes is too short for a chunk") }
+        let bodyCount = raw.count - 4
+        let stored = raw[bodyCount...].reduce(UInt32(0)) { $0 << 8 | UInt32($1) }
+        guard fnv1a(raw[..<bodyCount]) == stored else { throw ChunkCorruption(reason: "checksum mismatch (the bytes were changed)") }
+        var reader = BitReader(raw: raw, count: bodyCount)
         let version = try reader.byte()
         guard version == format else { throw ChunkCorruption(reason: "unknown chunk format \(version)") }
         let count = try reader.varint()
@@ -94,37 +133,31 @@ enum SampleChunkCodec {
         let n = Int(count)
         let presence = try reader.byte()
         guard presence & 0b1100_0000 == 0 else { throw ChunkCorruption(reason: "unknown presence bits") }
-        let ts = try reader.stream(count: n)
-        let values = try reader.stream(count: n)
+        columns.ts.removeAll(keepingCapacity: true)
+        columns.bytes.removeAll(keepingCapacity: true)
+        try reader.stream(count: n, appendingTo: &columns.ts)
+        try reader.stream(count: n, appendingTo: &columns.bytes)
         // nil: a column no sample has (a gauge's counts), read as nil without an array of them.
-        var optional: [[Int64?]?] = []
         for index in 0..<3 {
             switch (presence >> UInt8(2 * index)) & 3 {
             case 0:
-                optional.append(nil)
+                columns.optional[index] = nil
             case 1:
-                optional.append(try reader.stream(count: n).map { $0 })
+                columns.optional[index] = try reader.stream(count: n).map { $0 }
             case 2:
                 var present: [Bool] = []
                 present.reserveCapacity(n)
                 for _ in 0..<n { present.append(try reader.bit()) }
                 reader.alignToByte()
                 var stream = try reader.stream(count: present.filter { $0 }.count).makeIterator()
-                optional.append(present.map { $0 ? stream.next() : nil })
+                columns.optional[index] = present.map { $0 ? stream.next() : nil }
             default:
                 throw ChunkCorruption(reason: "unknown presence mode")
             }
         }
         reader.alignToByte()
         guard reader.isAtEnd else { throw ChunkCorruption(reason: "\(reader.remainingBytes) bytes after the last column") }
-        var samples: [ChunkSample] = []
-        samples.reserveCapacity(n)
-        for i in 0..<n {
-            if i > 0 && ts[i] <= ts[i - 1] { throw ChunkCorruption(reason: "times out of order at sample \(i)") }
-            samples.append(ChunkSample(tsMs: ts[i], bytes: values[i], allocations: optional[0]?[i] ?? nil,
-                                       deallocations: optional[1]?[i] ?? nil, events: optional[2]?[i] ?? nil))
-        }
-        return samples
+        for i in 1..<n where columns.ts[i] <= columns.ts[i - 1] { throw ChunkCorruption(reason: "times out of order at sample \(i)") }
     }
 
     static func fnv1a<Bytes: Sequence<UInt8>>(_ bytes: Bytes) -> UInt32 {

@@ -53,10 +53,13 @@ package enum TheilSen {
         var sample: [Double] = []
         sample.reserveCapacity(wanted)
         var state: UInt64 = 0x9E37_79B9_7F4A_7C15 ^ UInt64(n)
-        for _ in 0..<wanted {
+        // A draw below `bound` from the generator's high bits, by a multiply (no division).
+        func draw(below bound: Int) -> Int {
             state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-            let r = state >> 16
-            let a = Int(r % UInt64(n)), b0 = Int((r / UInt64(n)) % UInt64(n - 1))
+            return Int(truncatingIfNeeded: state.multipliedFullWidth(by: UInt64(bound)).high)
+        }
+        for _ in 0..<wanted {
+            let a = draw(below: n), b0 = draw(below: n - 1)
             let b = b0 >= a ? b0 + 1 : b0
             let i = min(a, b), j = max(a, b)
             let dt = t[j] - t[i]
@@ -69,7 +72,12 @@ package enum TheilSen {
         let margin = Int((5 * (Double(s) * 0.25).squareRoot()).rounded(.up))
         let loRank = max(0, s / 2 - margin), hiRank = min(s - 1, s / 2 + margin)
         guard loRank > 0 || hiRank < s - 1 else { return nil }
-        let lo = select(&sample, loRank), hi = select(&sample, hiRank)
+        // The second rank is selected among the values the first left above it.
+        let (lo, hi) = sample.withUnsafeMutableBufferPointer { all in
+            let lo = RobustStatistics.select(all, loRank)
+            guard hiRank > loRank else { return (lo, lo) }
+            return (lo, RobustStatistics.select(UnsafeMutableBufferPointer(rebasing: all[(loRank + 1)...]), hiRank - loRank - 1))
+        }
         guard lo.isFinite, hi.isFinite, lo <= hi else { return nil }
         if let fast = inversionMedian(t, v, lo: lo, hi: hi) { return fast }
         // A pair whose slope is within this hair of an edge is divided out to be sure of its side.

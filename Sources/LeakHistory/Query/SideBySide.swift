@@ -1,9 +1,9 @@
 import Foundation
 
-/// Runs pure, independent analyses on every core: the verdicts of a report's
-/// series share nothing, so they are computed side by side and come back in
-/// the order they were asked for.
-enum ParallelVerdicts {
+/// Runs pure, independent work on every core: a report's series decode
+/// without the connection and their verdicts share nothing, so each is
+/// computed side by side and comes back in the order it was asked for.
+enum SideBySide {
     /// `body(i)` for every `i` in `0..<count`, in index order; items are
     /// handed out one at a time, so a few slow series do not hold one core
     /// while the other idles.
