@@ -43,7 +43,7 @@ extension HistoryReader {
         componentAnalyzer.screensBelowFloor = onlyCandidates
 
         // Read on the connection, then decoded side by side.
-        let stored = try components.map { try store.storedSeriesPoints(.component($0.id), window: window, plan: plan) }
+        let stored = try store.storedComponentSeriesPoints(sourceID: sourceID, componentIDs: components.map(\.id), window: window, plan: plan)
             + [try store.storedSeriesPoints(.usage(sourceID: sourceID), window: window, plan: plan)]
         var decoded = try store.points(stored)
         var usage = decoded.removeLast()

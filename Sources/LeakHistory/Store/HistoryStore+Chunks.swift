@@ -257,6 +257,32 @@ extension HistoryStore {
         return StoredPoints(series: series, chunks: chunks, head: head, fromMs: fromMs, toMs: toMs)
     }
 
+    /// What `storedPoints` reads for each of `componentIDs` (components of
+    /// source `sourceID`), in their order: the chunks and head rows of all of
+    /// them in two statements instead of two a component.
+    func storedComponentPoints(sourceID: Int64, componentIDs: [Int64], fromMs: Int64, toMs: Int64) throws -> [StoredPoints] {
+        guard fromMs <= toMs else { return componentIDs.map { StoredPoints(series: .component($0), points: []) } }
+        var chunks: [Int64: [StoredChunk]] = [:], head: [Int64: [RawSample]] = [:]
+        try db.cachedStatement(sql: Queries.componentChunkRangeOfSource).forEachRow([sourceID, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
+            chunks[$0.int64(0), default: []].append(
+                StoredChunk(startMs: $0.int64(1), endMs: $0.int64(2), runID: $0.int64(3), count: $0.int(4), data: $0.blob(5)))
+        }
+        try db.cachedStatement(sql: Queries.componentHeadRangeOfSource).forEachRow([sourceID, fromMs, toMs]) {
+            head[$0.int64(0), default: []].append(
+                RawSample(tsMs: $0.int64(1), runID: $0.int64(2), bytes: $0.int64(3), allocations: $0.optionalInt64(4),
+                          deallocations: $0.optionalInt64(5), events: $0.optionalInt64(6)))
+        }
+        return try componentIDs.map { id in
+            let series = SeriesID.component(id)
+            let rows = head[id] ?? [], sealed = chunks[id] ?? []
+            // A head row among the chunks: merged sample by sample, as `storedPoints` does.
+            if let first = rows.first, let last = sealed.last, first.tsMs <= last.endMs {
+                return try storedPoints(series, fromMs: fromMs, toMs: toMs)
+            }
+            return StoredPoints(series: series, chunks: sealed, head: rows, fromMs: fromMs, toMs: toMs)
+        }
+    }
+
     /// The points of each of `stored`, decoded side by side; a damaged chunk
     /// throws `StoredChunkCorruption`, named as a serial read names it.
     func points(_ stored: [StoredPoints]) throws -> [[SeriesPoint]] {

@@ -26,6 +26,15 @@ extension HistoryStore {
         try points(storedSeriesPoints(series, window: window, plan: plan))
     }
 
+    /// What `storedSeriesPoints` reads for each of `componentIDs` (of source
+    /// `sourceID`): raw chunks of all of them at once, or each one's buckets.
+    func storedComponentSeriesPoints(sourceID: Int64, componentIDs: [Int64], window: TimeWindow, plan: ReadPlan) throws -> [StoredPoints] {
+        guard plan.bucketMs != nil else {
+            return try storedComponentPoints(sourceID: sourceID, componentIDs: componentIDs, fromMs: window.fromMs, toMs: window.toMs)
+        }
+        return try componentIDs.map { try storedSeriesPoints(.component($0), window: window, plan: plan) }
+    }
+
     /// What `seriesPoints` reads from the file: raw chunks not yet decoded, or buckets.
     func storedSeriesPoints(_ series: SeriesID, window: TimeWindow, plan: ReadPlan) throws -> StoredPoints {
         guard let bucketMs = plan.bucketMs else { return try storedPoints(series, fromMs: window.fromMs, toMs: window.toMs) }
