@@ -109,6 +109,7 @@ let package = Package(
                 "SQLiteStore",
                 "CSQLite",
                 .product(name: "ArgumentParser", package: "swift-argument-parser", condition: .when(traits: ["Server"])),
+                .product(name: "AsyncHTTPClient", package: "async-http-client", condition: .when(traits: ["Server"])),
             ],
             plugins: ["EmbedResourcesPlugin"]
         ),

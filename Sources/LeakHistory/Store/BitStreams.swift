@@ -227,14 +227,26 @@ struct BitReader {
         var last = values[values.count - 1]
         let start = values.count, end = first + count
         guard start < end else { return }
-        // The codes are written into the column's place, sized once.
+        // The codes are written into the column's place, sized once, by a
+        // loop on locals (the reader's fields written back after it).
         values.append(contentsOf: repeatElement(0, count: end - start))
         var failure: ChunkCorruption?
+        let source = bytes, endBit = endBit
+        var position = position
         values.withUnsafeMutableBufferPointer { out in
             var i = start
             while i < end {
                 // Most codes fit one window: the ones, their zero and the k low bits read from it at once.
-                let w = window()
+                let byteIndex = position >> 3
+                let w: UInt64
+                if byteIndex + 9 <= source.count {
+                    let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: byteIndex, as: UInt64.self))
+                    let shift = UInt64(position & 7)
+                    w = shift == 0 ? word : word << shift | UInt64(source[byteIndex + 8]) >> (8 - shift)
+                } else {
+                    self.position = position
+                    w = tailWindow()
+                }
                 if k == 0 && w >> 63 == 0 {
                     // With k = 0 each zero bit is a residual of 0 (regular timestamps, a
                     // still gauge's steady climb): a run of them is taken from the window at once.
@@ -260,6 +272,8 @@ struct BitReader {
                     position += ones + 1 + k
                     u = UInt64(ones) << UInt64(k) | low
                 } else {
+                    // An escaped or a final code: the careful reads, through the reader.
+                    self.position = position
                     do throws(ChunkCorruption) {
                         let q = try unary(limit: SampleChunkCodec.escape)
                         u = q == SampleChunkCodec.escape ? try bits(count: 64) : q << UInt64(k) | (try bits(count: k))
@@ -267,6 +281,7 @@ struct BitReader {
                         failure = error
                         return
                     }
+                    position = self.position
                 }
                 let residual = SampleChunkCodec.unzigzag(u) &* g
                 if order == 2 {
@@ -279,6 +294,7 @@ struct BitReader {
                 i += 1
             }
         }
+        self.position = position
         if let failure { throw failure }
     }
 }
