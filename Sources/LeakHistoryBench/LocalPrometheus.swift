@@ -76,10 +76,10 @@ final class LocalPrometheus {
 
 /// One blocking HTTP GET on loopback, the same client for our server and for Prometheus.
 enum HTTPGet {
-    /// One client for the whole run, keeping its connections: the figures
-    /// are the servers' answers, not a client's connects (AsyncHTTPClient
-    /// over NIO adds a fraction of a millisecond; Foundation's URLSession
-    /// on Linux added some 3 ms to every request, which flattered ratios).
+    /// One client for the whole run, keeping its connections. The timed
+    /// rows prefer `CurlTimer`: this client adds 1–2 ms a request on a
+    /// 2-core machine (Foundation's URLSession, used before, added some 3 ms,
+    /// which flattered every ratio towards 1).
     private static let client: HTTPClient = {
         var configuration = HTTPClient.Configuration()
         configuration.timeout = .init(connect: .seconds(10), read: .seconds(600))

@@ -3,7 +3,7 @@
 // (raw SQLite loops, the sqlite3 shell, Prometheus from Debian's package).
 //
 // May import: LeakHistory, LeakHistoryAnalysis, LeakHistoryPrometheus,
-// SQLiteStore, CSQLite, ArgumentParser and the system modules.
+// SQLiteStore, CSQLite, ArgumentParser, AsyncHTTPClient and the system modules.
 import ArgumentParser
 import Foundation
 import LeakHistory
