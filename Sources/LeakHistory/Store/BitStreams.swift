@@ -118,10 +118,13 @@ struct BitReader {
     var remainingBytes: Int { (endBit - position) / 8 }
 
     /// The 64 bits from the current position (zeros past the end).
+    private func window() -> UInt64 { Self.window(bytes, at: position) }
+
+    /// The 64 bits of `bytes` from bit `position` (zeros past the end).
     @inline(__always)
-    private func window() -> UInt64 {
+    private static func window(_ bytes: UnsafeRawBufferPointer, at position: Int) -> UInt64 {
         let start = position >> 3
-        guard start + 9 <= bytes.count else { return tailWindow() }
+        guard start + 9 <= bytes.count else { return tailWindow(bytes, at: position) }
         // One unaligned load of eight bytes, and the ninth for the bits a shift brings in.
         let word = UInt64(bigEndian: bytes.loadUnaligned(fromByteOffset: start, as: UInt64.self))
         let shift = UInt64(position & 7)
@@ -130,7 +133,7 @@ struct BitReader {
 
     /// The window within the last nine bytes: assembled a byte at a time, zeros after them.
     @inline(never)
-    private func tailWindow() -> UInt64 {
+    private static func tailWindow(_ bytes: UnsafeRawBufferPointer, at position: Int) -> UInt64 {
         let start = position >> 3
         var word: UInt64 = 0
         for i in 0..<8 { word = word << 8 | UInt64(start + i < bytes.count ? bytes[start + i] : 0) }
@@ -237,16 +240,7 @@ struct BitReader {
             var i = start
             while i < end {
                 // Most codes fit one window: the ones, their zero and the k low bits read from it at once.
-                let byteIndex = position >> 3
-                let w: UInt64
-                if byteIndex + 9 <= source.count {
-                    let word = UInt64(bigEndian: source.loadUnaligned(fromByteOffset: byteIndex, as: UInt64.self))
-                    let shift = UInt64(position & 7)
-                    w = shift == 0 ? word : word << shift | UInt64(source[byteIndex + 8]) >> (8 - shift)
-                } else {
-                    self.position = position
-                    w = tailWindow()
-                }
+                let w = Self.window(source, at: position)
                 if k == 0 && w >> 63 == 0 {
                     // With k = 0 each zero bit is a residual of 0 (regular timestamps, a
                     // still gauge's steady climb): a run of them is taken from the window at once.

@@ -94,10 +94,7 @@ extension HistoryStore {
         case .usage:
             return try statement.fetchAll([series.id, fromMs, toMs]) { RawSample(tsMs: $0.int64(0), runID: $0.int64(1), bytes: $0.int64(2)) }
         case .component:
-            return try statement.fetchAll([series.id, fromMs, toMs]) {
-                RawSample(tsMs: $0.int64(0), runID: $0.int64(1), bytes: $0.int64(2), allocations: $0.optionalInt64(3),
-                          deallocations: $0.optionalInt64(4), events: $0.optionalInt64(5))
-            }
+            return try statement.fetchAll([series.id, fromMs, toMs]) { RawSample(componentRow: $0, from: 0) }
         }
     }
 
@@ -233,7 +230,7 @@ extension HistoryStore {
     /// The rows of the chunks of `series` holding samples in `[fromMs, toMs]`, oldest first, not yet decoded.
     private func chunkRows(_ series: SeriesID, fromMs: Int64, toMs: Int64) throws -> [StoredChunk] {
         try db.cachedStatement(sql: queries(series).chunkRange).fetchAll([series.id, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
-            StoredChunk(startMs: $0.int64(0), endMs: $0.int64(1), runID: $0.int64(2), count: $0.int(3), data: $0.blob(4))
+            StoredChunk(row: $0, from: 0)
         }
     }
 
@@ -251,7 +248,7 @@ extension HistoryStore {
         guard fromMs <= toMs else { return StoredPoints(series: series, points: []) }
         let head = try headSamples(series, fromMs: fromMs, toMs: toMs)
         let chunks = try chunkRows(series, fromMs: fromMs, toMs: toMs)
-        if let first = head.first, let lastChunk = chunks.last, first.tsMs <= lastChunk.endMs {
+        if Self.headFallsAmongChunks(head, chunks) {
             return StoredPoints(series: series, points: try rawSamples(series, fromMs: fromMs, toMs: toMs).map(SeriesPoint.init))
         }
         return StoredPoints(series: series, chunks: chunks, head: head, fromMs: fromMs, toMs: toMs)
@@ -264,23 +261,26 @@ extension HistoryStore {
         guard fromMs <= toMs else { return componentIDs.map { StoredPoints(series: .component($0), points: []) } }
         var chunks: [Int64: [StoredChunk]] = [:], head: [Int64: [RawSample]] = [:]
         try db.cachedStatement(sql: Queries.componentChunkRangeOfSource).forEachRow([sourceID, floor(fromMs, Self.chunkHourMs), fromMs, toMs]) {
-            chunks[$0.int64(0), default: []].append(
-                StoredChunk(startMs: $0.int64(1), endMs: $0.int64(2), runID: $0.int64(3), count: $0.int(4), data: $0.blob(5)))
+            chunks[$0.int64(0), default: []].append(StoredChunk(row: $0, from: 1))
         }
         try db.cachedStatement(sql: Queries.componentHeadRangeOfSource).forEachRow([sourceID, fromMs, toMs]) {
-            head[$0.int64(0), default: []].append(
-                RawSample(tsMs: $0.int64(1), runID: $0.int64(2), bytes: $0.int64(3), allocations: $0.optionalInt64(4),
-                          deallocations: $0.optionalInt64(5), events: $0.optionalInt64(6)))
+            head[$0.int64(0), default: []].append(RawSample(componentRow: $0, from: 1))
         }
         return try componentIDs.map { id in
             let series = SeriesID.component(id)
             let rows = head[id] ?? [], sealed = chunks[id] ?? []
             // A head row among the chunks: merged sample by sample, as `storedPoints` does.
-            if let first = rows.first, let last = sealed.last, first.tsMs <= last.endMs {
-                return try storedPoints(series, fromMs: fromMs, toMs: toMs)
-            }
+            if Self.headFallsAmongChunks(rows, sealed) { return try storedPoints(series, fromMs: fromMs, toMs: toMs) }
             return StoredPoints(series: series, chunks: sealed, head: rows, fromMs: fromMs, toMs: toMs)
         }
+    }
+
+    /// Whether a head row lies at or before the last chunk's end (a write not
+    /// yet sealed into its hour): then head rows and chunks are merged sample
+    /// by sample instead of the head following the chunks.
+    private static func headFallsAmongChunks(_ head: [RawSample], _ chunks: [StoredChunk]) -> Bool {
+        guard let first = head.first, let last = chunks.last else { return false }
+        return first.tsMs <= last.endMs
     }
 
     /// The points of each of `stored`, decoded side by side; a damaged chunk

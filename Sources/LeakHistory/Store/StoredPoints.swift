@@ -1,3 +1,5 @@
+import SQLiteStore
+
 /// One chunk row as read from the file: its span, run, sample count and encoded samples.
 struct StoredChunk: Sendable {
     var startMs: Int64
@@ -5,6 +7,21 @@ struct StoredChunk: Sendable {
     var runID: Int64
     var count: Int
     var data: [UInt8]
+
+    /// The chunk of a `*_chunk_range*.sql` row whose start_ms, end_ms,
+    /// run_id, sample_count and data are columns `from` to `from + 4`.
+    init(row: Row, from first: Int) {
+        self.init(startMs: row.int64(first), endMs: row.int64(first + 1), runID: row.int64(first + 2),
+                  count: row.int(first + 3), data: row.blob(first + 4))
+    }
+
+    init(startMs: Int64, endMs: Int64, runID: Int64, count: Int, data: [UInt8]) {
+        self.startMs = startMs
+        self.endMs = endMs
+        self.runID = runID
+        self.count = count
+        self.data = data
+    }
 
     /// The samples of `data`, checked against what its row says (`expectedCount` from `startMs`).
     static func decode(_ data: [UInt8], startMs: Int64, expectedCount: Int) throws(ChunkDamage) -> [ChunkSample] {
@@ -84,6 +101,16 @@ struct StoredPoints: Sendable {
             points.append(contentsOf: head.lazy.map(SeriesPoint.init))
             return points
         }
+    }
+}
+
+extension RawSample {
+    /// The head row of a `component_head_range*.sql` row whose ts_ms, run_id,
+    /// allocated_bytes, allocations, deallocations and events are columns `from` to `from + 5`.
+    init(componentRow row: Row, from first: Int) {
+        self.init(tsMs: row.int64(first), runID: row.int64(first + 1), bytes: row.int64(first + 2),
+                  allocations: row.optionalInt64(first + 3), deallocations: row.optionalInt64(first + 4),
+                  events: row.optionalInt64(first + 5))
     }
 }
 

@@ -14,12 +14,19 @@ package enum RobustStatistics {
     static package func medianInPlace(_ values: inout [Double]) -> Double {
         let n = values.count
         guard n > 0 else { return 0 }
-        let upper = select(&values, n / 2)
-        if n % 2 == 1 { return upper }
-        // After select, everything below index n/2 is ≤ upper: the lower middle is their max.
-        var lower = values[0]
-        for i in 1..<(n / 2) where values[i] > lower { lower = values[i] }
+        if n % 2 == 1 { return select(&values, n / 2) }
+        let (lower, upper) = selectWithPrevious(&values, n / 2)
         return (lower + upper) / 2
+    }
+
+    /// The k-th smallest (k ≥ 1) and the (k − 1)-th: after the selection
+    /// every value before index k is no larger, so the (k − 1)-th is their largest.
+    static package func selectWithPrevious(_ values: inout [Double], _ k: Int) -> (previous: Double, kth: Double) {
+        precondition(k >= 1, "selectWithPrevious: rank \(k) has none before it")
+        let kth = select(&values, k)
+        var previous = values[0]
+        for i in 1..<k where values[i] > previous { previous = values[i] }
+        return (previous, kth)
     }
 
     /// The k-th smallest element (0-based), partially sorting `values` around it.

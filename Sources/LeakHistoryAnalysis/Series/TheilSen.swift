@@ -130,11 +130,9 @@ package enum TheilSen {
     private static func middle(below: Int, pairs: Int, inside: inout [Double]) -> (low: Double?, high: Double)? {
         let upper = pairs / 2, lower = pairs % 2 == 1 ? upper : upper - 1
         guard pairs > 0, below <= lower, upper < below + inside.count else { return nil }
-        let high = select(&inside, upper - below)
-        guard lower != upper else { return (nil, high) }
-        // After the selection everything before `upper - below` is ≤ high: the lower middle is their max.
-        var low = -Double.infinity
-        for k in 0..<(upper - below) where inside[k] > low { low = inside[k] }
+        guard lower != upper else { return (nil, select(&inside, upper - below)) }
+        // An even count: below ≤ lower = upper − 1, so the lower middle is in the list too.
+        let (low, high) = RobustStatistics.selectWithPrevious(&inside, upper - below)
         return (low, high)
     }
 
