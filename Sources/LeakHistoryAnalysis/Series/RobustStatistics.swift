@@ -62,27 +62,42 @@ package enum RobustStatistics {
                 let newRight = min(right, Int(Double(k) + (n - i) * s / n + sd))
                 select(a, k, from: newLeft, through: newRight)
             }
-            // Partition around t = a[k]: a[left] and a[right] end as the sentinels of the scans.
+            // Partition around t = a[k], parked at a[right]: the values below
+            // t to the front. Each value is swapped to the front end and the
+            // end moves on when it was smaller: no branch on the comparison,
+            // whose outcome a processor cannot guess (the scans of Hoare's
+            // partition mispredicted about every other step).
             let t = a[k]
-            var i = left, j = right
-            a.swapAt(left, k)
-            if a[right] > t { a.swapAt(right, left) }
-            while i < j {
-                a.swapAt(i, j)
-                i += 1
-                j -= 1
-                while a[i] < t { i += 1 }
-                while a[j] > t { j -= 1 }
+            a.swapAt(k, right)
+            var p = left, equal = 0
+            for i in left..<right {
+                let x = a[i]
+                a[i] = a[p]
+                a[p] = x
+                p &+= Int(unsafeBitCast(x < t, to: UInt8.self))
+                equal &+= Int(unsafeBitCast(x == t, to: UInt8.self))
             }
-            if a[left] == t {
-                a.swapAt(left, j)
-            } else {
-                j += 1
-                a.swapAt(j, right)
+            a.swapAt(p, right)
+            // a[p] == t, in its place: go on with the side that holds k.
+            if k == p { return }
+            if k < p {
+                right = p - 1
+                continue
             }
-            // a[j] == t, in its place: go on with the side that holds k.
-            if j <= k { left = j + 1 }
-            if k <= j { right = j - 1 }
+            left = p + 1
+            // Many copies of t (a flat series' zero slopes): gather them
+            // after it, or each round would set aside only one.
+            if equal > (right - left + 1) / 8 {
+                var q = left
+                for i in left...right {
+                    let x = a[i]
+                    a[i] = a[q]
+                    a[q] = x
+                    q &+= Int(unsafeBitCast(x <= t, to: UInt8.self))
+                }
+                if k < q { return }
+                left = q
+            }
         }
     }
 

@@ -2,7 +2,8 @@ import Foundation
 import Hummingbird
 
 /// The request context of every LeakHistory route: Hummingbird's core storage
-/// and a JSON encoder with a stable (sorted) key order that leaves slashes readable.
+/// and a JSON encoder with a stable (sorted) key order that leaves slashes
+/// readable (Foundation's bytes, written faster: `SortedJSONEncoder`).
 public struct ServerRequestContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
 
@@ -14,9 +15,5 @@ public struct ServerRequestContext: RequestContext {
     /// enforces `ServerConfiguration.maxBodyBytes` itself.
     public var maxUploadSize: Int { 8 << 20 }
 
-    public var responseEncoder: JSONEncoder {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        return encoder
-    }
+    public var responseEncoder: SortedJSONEncoder { SortedJSONEncoder() }
 }
