@@ -123,6 +123,7 @@ struct ServeCommand: AsyncParsableCommand {
 
     func run() async throws {
         let configuration = try failing { try serverConfiguration() }
+        FreedMemoryKept.forTheNextRequest()
         var logger = Logger(label: "leak-history.serve", factory: { StreamLogHandler.standardError(label: $0) })
         logger.logLevel = Logger.Level(rawValue: logLevel) ?? .info
         let database = try failing {
