@@ -461,11 +461,11 @@ struct JSONWritingObject<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func superEncoder(forKey key: Key) -> any Encoder { writing.refusal(codingPath + [key]) }
 }
 
-struct JSONWritingArray: UnkeyedEncodingContainer {
+struct JSONWritingArray: UnkeyedEncodingContainer, JSONWritingPlace {
     let encoder: JSONWritingEncoder
     let id: Int?
     var codingPath: [any CodingKey] { encoder.codingPath }
-    private var writing: JSONWriting { encoder.writing }
+    var writing: JSONWriting { encoder.writing }
 
     var count: Int { id.map(writing.count(of:)) ?? 0 }
 
@@ -474,21 +474,7 @@ struct JSONWritingArray: UnkeyedEncodingContainer {
         try writing.element(in: id)
     }
 
-    mutating func encodeNil() throws { try next(); writing.null() }
-    mutating func encode(_ value: Bool) throws { try next(); writing.bool(value) }
-    mutating func encode(_ value: String) throws { try next(); writing.string(value) }
-    mutating func encode(_ value: Double) throws { try next(); try writing.float(value) }
-    mutating func encode(_ value: Float) throws { try next(); try writing.float(value) }
-    mutating func encode(_ value: Int) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: Int8) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: Int16) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: Int32) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: Int64) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: UInt) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: UInt8) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: UInt16) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: UInt32) throws { try next(); writing.integer(value) }
-    mutating func encode(_ value: UInt64) throws { try next(); writing.integer(value) }
+    func place() throws { try next() }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = count
@@ -513,10 +499,10 @@ struct JSONWritingArray: UnkeyedEncodingContainer {
 }
 
 /// A value's one value, written where the value goes.
-struct JSONWritingSingleValue: SingleValueEncodingContainer {
+struct JSONWritingSingleValue: SingleValueEncodingContainer, JSONWritingPlace {
     let encoder: JSONWritingEncoder
     var codingPath: [any CodingKey] { encoder.codingPath }
-    private var writing: JSONWriting { encoder.writing }
+    var writing: JSONWriting { encoder.writing }
 
     private func claim() throws {
         guard !encoder.wroteSingleValue, encoder.container == nil else {
@@ -525,21 +511,7 @@ struct JSONWritingSingleValue: SingleValueEncodingContainer {
         encoder.wroteSingleValue = true
     }
 
-    mutating func encodeNil() throws { try claim(); writing.null() }
-    mutating func encode(_ value: Bool) throws { try claim(); writing.bool(value) }
-    mutating func encode(_ value: String) throws { try claim(); writing.string(value) }
-    mutating func encode(_ value: Double) throws { try claim(); try writing.float(value) }
-    mutating func encode(_ value: Float) throws { try claim(); try writing.float(value) }
-    mutating func encode(_ value: Int) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: Int8) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: Int16) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: Int32) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: Int64) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: UInt) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: UInt8) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: UInt16) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: UInt32) throws { try claim(); writing.integer(value) }
-    mutating func encode(_ value: UInt64) throws { try claim(); writing.integer(value) }
+    func place() throws { try claim() }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
         try claim()
@@ -554,4 +526,29 @@ struct JSONWritingIndex: CodingKey {
     var stringValue: String { "Index \(intValue ?? 0)" }
     init(intValue: Int) { self.intValue = intValue }
     init?(stringValue: String) { nil }
+}
+
+/// An array's next element or a single value's place: the leaves are
+/// written the same way into either once `place()` has made room.
+protocol JSONWritingPlace {
+    var writing: JSONWriting { get }
+    func place() throws
+}
+
+extension JSONWritingPlace {
+    mutating func encodeNil() throws { try place(); writing.null() }
+    mutating func encode(_ value: Bool) throws { try place(); writing.bool(value) }
+    mutating func encode(_ value: String) throws { try place(); writing.string(value) }
+    mutating func encode(_ value: Double) throws { try place(); try writing.float(value) }
+    mutating func encode(_ value: Float) throws { try place(); try writing.float(value) }
+    mutating func encode(_ value: Int) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: Int8) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: Int16) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: Int32) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: Int64) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: UInt) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: UInt8) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: UInt16) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: UInt32) throws { try place(); writing.integer(value) }
+    mutating func encode(_ value: UInt64) throws { try place(); writing.integer(value) }
 }
