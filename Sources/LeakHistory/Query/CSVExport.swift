@@ -95,35 +95,143 @@ struct CSVBuffer {
         return copy.bytes
     }
 
-    /// The columns both kinds of row begin with: the prefix (CSV bytes of
-    /// the source, and for a component its name and kind), run, ts_ms, its
-    /// UTC time and the bytes.
-    private mutating func appendSample(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) {
-        self.bytes.append(contentsOf: prefix)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(run)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(ts)
-        self.bytes.append(UInt8(ascii: ","))
-        appendTimestamp(ts)
-        self.bytes.append(UInt8(ascii: ","))
-        appendInteger(bytes)
-    }
-
     /// A snapshot row: the source's CSV bytes, run, ts_ms, its UTC time, usage.
     mutating func row(_ source: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64) throws {
-        appendSample(source, run, ts, bytes)
+        appendRow(source, run, ts, bytes, counts: nil)
         try endRow()
     }
 
     /// A component row: source, component and kind as CSV bytes, then run, ts_ms, its UTC time, bytes and the counts.
     mutating func row(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ bytes: Int64, _ allocations: Int64?, _ deallocations: Int64?) throws {
-        appendSample(prefix, run, ts, bytes)
-        self.bytes.append(UInt8(ascii: ","))
-        if let allocations { appendInteger(allocations) }
-        self.bytes.append(UInt8(ascii: ","))
-        if let deallocations { appendInteger(deallocations) }
+        appendRow(prefix, run, ts, bytes, counts: (allocations, deallocations))
         try endRow()
+    }
+
+    /// The most bytes the numbers of a row take after its prefix: six
+    /// integers of at most 20 characters, a timestamp of 24, separators.
+    private static let rowTailCapacity = 6 * 20 + 24 + 8
+
+    /// The prefix (CSV bytes of the source, and for a component its name and
+    /// kind), then run, ts_ms, its UTC time, the bytes and, for a component,
+    /// the counts: the numbers written into the array's spare capacity
+    /// directly, two digits a step (a row was a hundred appends, each
+    /// checking that the array is uniquely held).
+    private mutating func appendRow(_ prefix: [UInt8], _ run: Int64, _ ts: Int64, _ value: Int64,
+                                    counts: (allocations: Int64?, deallocations: Int64?)?) {
+        bytes.append(contentsOf: prefix)
+        let day = ts >= 0 ? ts / 86_400_000 : (ts + 1) / 86_400_000 - 1
+        if day != date.day { date = Self.datePrefix(day: day, ms: ts) }
+        guard let dateBytes = date.bytes else {
+            // A year outside 0…9999 (ingest never writes one): field by field.
+            var time: [UInt8] = []
+            CivilTime(ms: ts).appendISO(to: &time)
+            let fields = [Self.decimal(run), Self.decimal(ts), time, Self.decimal(value)]
+                + (counts.map { [$0.allocations.map(Self.decimal) ?? [], $0.deallocations.map(Self.decimal) ?? []] } ?? [])
+            for field in fields {
+                bytes.append(UInt8(ascii: ","))
+                bytes.append(contentsOf: field)
+            }
+            return
+        }
+        bytes.append(contentsOf: repeatElement(0, count: Self.rowTailCapacity))
+        let end = bytes.withUnsafeMutableBufferPointer { buffer -> Int in
+            var out = buffer.baseAddress! + buffer.count - Self.rowTailCapacity
+            let start = out
+            func put(_ byte: UInt8) { out.pointee = byte; out += 1 }
+            put(UInt8(ascii: ","))
+            out = Self.write(run, to: out)
+            put(UInt8(ascii: ","))
+            out = Self.write(ts, to: out)
+            put(UInt8(ascii: ","))
+            // The day's `YYYY-MM-DDT`, kept from the last row, then `HH:MM:SS.fffZ`.
+            for b in dateBytes { put(b) }
+            let msOfDay = ts - day * 86_400_000
+            out = Self.twoDigits(msOfDay / 3_600_000, to: out)
+            put(UInt8(ascii: ":"))
+            out = Self.twoDigits(msOfDay / 60_000 % 60, to: out)
+            put(UInt8(ascii: ":"))
+            out = Self.twoDigits(msOfDay / 1000 % 60, to: out)
+            put(UInt8(ascii: "."))
+            let ms = msOfDay % 1000
+            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: ms / 100))
+            out = Self.twoDigits(ms % 100, to: out)
+            put(UInt8(ascii: "Z"))
+            put(UInt8(ascii: ","))
+            out = Self.write(value, to: out)
+            if let counts {
+                put(UInt8(ascii: ","))
+                if let allocations = counts.allocations { out = Self.write(allocations, to: out) }
+                put(UInt8(ascii: ","))
+                if let deallocations = counts.deallocations { out = Self.write(deallocations, to: out) }
+            }
+            return buffer.count - Self.rowTailCapacity + (out - start)
+        }
+        bytes.removeSubrange(end...)
+    }
+
+    /// The `YYYY-MM-DDT` of the day of `ms`, kept while rows stay on that day;
+    /// nil for a year outside 0…9999, which is written field by field.
+    private var date: (day: Int64, bytes: [UInt8]?) = (.min, nil)
+
+    private static func datePrefix(day: Int64, ms: Int64) -> (day: Int64, bytes: [UInt8]?) {
+        let civil = CivilTime(ms: ms)
+        guard (0...9999).contains(civil.year) else { return (day, nil) }
+        var text: [UInt8] = []
+        civil.appendISO(to: &text)
+        return (day, Array(text.prefix(11)))
+    }
+
+    /// "00"…"99".
+    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+
+    @inline(__always)
+    private static func twoDigits(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        let pair = Int(value) * 2
+        digitPairs.withUnsafeBufferPointer { table in
+            out[0] = table[pair]
+            out[1] = table[pair + 1]
+        }
+        return out + 2
+    }
+
+    /// `value` in decimal.
+    private static func decimal(_ value: Int64) -> [UInt8] {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
+            Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: write(value, to: buffer.baseAddress!) - buffer.baseAddress!))
+        }
+    }
+
+    /// `value` in decimal at `out` (at most 20 bytes); the address after it.
+    private static func write(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var out = out
+        if value < 0 {
+            out.pointee = UInt8(ascii: "-")
+            out += 1
+        }
+        var v = value.magnitude
+        var count = 1
+        var probe = v
+        while probe >= 10 {
+            probe /= 10
+            count += 1
+        }
+        var i = count
+        digitPairs.withUnsafeBufferPointer { table in
+            while v >= 100 {
+                let pair = Int(v % 100) * 2
+                v /= 100
+                i -= 2
+                out[i] = table[pair]
+                out[i + 1] = table[pair + 1]
+            }
+            if v >= 10 {
+                out[0] = table[Int(v) * 2]
+                out[1] = table[Int(v) * 2 + 1]
+            } else {
+                out[0] = UInt8(ascii: "0") &+ UInt8(v)
+            }
+        }
+        return out + count
     }
 
     /// `ms` as `YYYY-MM-DDTHH:MM:SS.fffZ` (UTC), as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')` writes it.
@@ -158,29 +266,6 @@ struct CSVBuffer {
             bytes.append(UInt8(ascii: "\""))
         } else {
             bytes.append(contentsOf: utf8)
-        }
-    }
-
-    private mutating func appendInteger(_ value: Int64) {
-        if value == 0 {
-            bytes.append(UInt8(ascii: "0"))
-            return
-        }
-        var v = value.magnitude
-        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
-                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
-            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
-        var count = 0
-        withUnsafeMutableBytes(of: &digits) { buffer in
-            while v > 0 {
-                buffer[count] = UInt8(ascii: "0") + UInt8(v % 10)
-                v /= 10
-                count += 1
-            }
-        }
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        withUnsafeBytes(of: &digits) { buffer in
-            for i in stride(from: count - 1, through: 0, by: -1) { bytes.append(buffer[i]) }
         }
     }
 }
