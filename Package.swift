@@ -72,6 +72,7 @@ let package = Package(
             name: "LeakHistoryServer",
             dependencies: [
                 "LeakHistory",
+                "LeakHistoryAnalysis",
                 .product(name: "Hummingbird", package: "hummingbird", condition: .when(traits: ["Server"])),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle", condition: .when(traits: ["Server"])),
                 .product(name: "Logging", package: "swift-log"),

@@ -107,9 +107,9 @@ struct CSVBuffer {
         try endRow()
     }
 
-    /// The most bytes the numbers of a row take after its prefix: six
-    /// integers of at most 20 characters, a timestamp of 24, separators.
-    private static let rowTailCapacity = 6 * 20 + 24 + 8
+    /// The most bytes the numbers of a row take after its prefix: five
+    /// integers, a timestamp, separators.
+    private static let rowTailCapacity = 5 * DecimalDigits.maxBytes + 11 + CivilTime.timeOfDayBytes + 6
 
     /// The prefix (CSV bytes of the source, and for a component its name and
     /// kind), then run, ts_ms, its UTC time, the bytes and, for a component,
@@ -123,13 +123,19 @@ struct CSVBuffer {
         if day != date.day { date = Self.datePrefix(day: day, ms: ts) }
         guard let dateBytes = date.bytes else {
             // A year outside 0…9999 (ingest never writes one): field by field.
-            var time: [UInt8] = []
-            CivilTime(ms: ts).appendISO(to: &time)
-            let fields = [Self.decimal(run), Self.decimal(ts), time, Self.decimal(value)]
-                + (counts.map { [$0.allocations.map(Self.decimal) ?? [], $0.deallocations.map(Self.decimal) ?? []] } ?? [])
-            for field in fields {
+            for field in [run, ts] {
                 bytes.append(UInt8(ascii: ","))
-                bytes.append(contentsOf: field)
+                DecimalDigits.append(field, to: &bytes)
+            }
+            bytes.append(UInt8(ascii: ","))
+            CivilTime(ms: ts).appendISO(to: &bytes)
+            bytes.append(UInt8(ascii: ","))
+            DecimalDigits.append(value, to: &bytes)
+            if let counts {
+                for count in [counts.allocations, counts.deallocations] {
+                    bytes.append(UInt8(ascii: ","))
+                    if let count { DecimalDigits.append(count, to: &bytes) }
+                }
             }
             return
         }
@@ -139,30 +145,20 @@ struct CSVBuffer {
             let start = out
             func put(_ byte: UInt8) { out.pointee = byte; out += 1 }
             put(UInt8(ascii: ","))
-            out = Self.write(run, to: out)
+            out = DecimalDigits.write(run, to: out)
             put(UInt8(ascii: ","))
-            out = Self.write(ts, to: out)
+            out = DecimalDigits.write(ts, to: out)
             put(UInt8(ascii: ","))
             // The day's `YYYY-MM-DDT`, kept from the last row, then `HH:MM:SS.fffZ`.
             for b in dateBytes { put(b) }
-            let msOfDay = ts - day * 86_400_000
-            out = Self.twoDigits(msOfDay / 3_600_000, to: out)
-            put(UInt8(ascii: ":"))
-            out = Self.twoDigits(msOfDay / 60_000 % 60, to: out)
-            put(UInt8(ascii: ":"))
-            out = Self.twoDigits(msOfDay / 1000 % 60, to: out)
-            put(UInt8(ascii: "."))
-            let ms = msOfDay % 1000
-            put(UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: ms / 100))
-            out = Self.twoDigits(ms % 100, to: out)
-            put(UInt8(ascii: "Z"))
+            out = CivilTime.writeTimeOfDay(ts - day * 86_400_000, to: out)
             put(UInt8(ascii: ","))
-            out = Self.write(value, to: out)
+            out = DecimalDigits.write(value, to: out)
             if let counts {
                 put(UInt8(ascii: ","))
-                if let allocations = counts.allocations { out = Self.write(allocations, to: out) }
+                if let allocations = counts.allocations { out = DecimalDigits.write(allocations, to: out) }
                 put(UInt8(ascii: ","))
-                if let deallocations = counts.deallocations { out = Self.write(deallocations, to: out) }
+                if let deallocations = counts.deallocations { out = DecimalDigits.write(deallocations, to: out) }
             }
             return buffer.count - Self.rowTailCapacity + (out - start)
         }
@@ -179,64 +175,6 @@ struct CSVBuffer {
         var text: [UInt8] = []
         civil.appendISO(to: &text)
         return (day, Array(text.prefix(11)))
-    }
-
-    /// "00"…"99".
-    private static let digitPairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
-
-    @inline(__always)
-    private static func twoDigits(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        let pair = Int(value) * 2
-        digitPairs.withUnsafeBufferPointer { table in
-            out[0] = table[pair]
-            out[1] = table[pair + 1]
-        }
-        return out + 2
-    }
-
-    /// `value` in decimal.
-    private static func decimal(_ value: Int64) -> [UInt8] {
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { buffer in
-            Array(UnsafeBufferPointer(start: buffer.baseAddress!, count: write(value, to: buffer.baseAddress!) - buffer.baseAddress!))
-        }
-    }
-
-    /// `value` in decimal at `out` (at most 20 bytes); the address after it.
-    private static func write(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
-        var out = out
-        if value < 0 {
-            out.pointee = UInt8(ascii: "-")
-            out += 1
-        }
-        var v = value.magnitude
-        var count = 1
-        var probe = v
-        while probe >= 10 {
-            probe /= 10
-            count += 1
-        }
-        var i = count
-        digitPairs.withUnsafeBufferPointer { table in
-            while v >= 100 {
-                let pair = Int(v % 100) * 2
-                v /= 100
-                i -= 2
-                out[i] = table[pair]
-                out[i + 1] = table[pair + 1]
-            }
-            if v >= 10 {
-                out[0] = table[Int(v) * 2]
-                out[1] = table[Int(v) * 2 + 1]
-            } else {
-                out[0] = UInt8(ascii: "0") &+ UInt8(v)
-            }
-        }
-        return out + count
-    }
-
-    /// `ms` as `YYYY-MM-DDTHH:MM:SS.fffZ` (UTC), as SQLite's `strftime('%Y-%m-%dT%H:%M:%fZ')` writes it.
-    mutating func appendTimestamp(_ ms: Int64) {
-        CivilTime(ms: ms).appendISO(to: &bytes)
     }
 
     private mutating func endRow() throws {

@@ -51,13 +51,29 @@ package struct CivilTime: Equatable, Sendable {
         bytes.append(UInt8(ascii: "-"))
         digits(day, 2)
         bytes.append(UInt8(ascii: "T"))
-        digits(msOfDay / 3_600_000, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(msOfDay / 60_000 % 60, 2)
-        bytes.append(UInt8(ascii: ":"))
-        digits(msOfDay / 1000 % 60, 2)
-        bytes.append(UInt8(ascii: "."))
-        digits(msOfDay % 1000, 3)
-        bytes.append(UInt8(ascii: "Z"))
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: Self.timeOfDayBytes) { buffer in
+            let start = buffer.baseAddress!
+            bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: Self.writeTimeOfDay(msOfDay, to: start) - start))
+        }
+    }
+
+    /// The length of `HH:MM:SS.fffZ`.
+    package static let timeOfDayBytes = 13
+
+    /// `msOfDay` (0 ..< 86,400,000) as `HH:MM:SS.fffZ` at `out`; the address after it.
+    @inlinable
+    package static func writeTimeOfDay(_ msOfDay: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        precondition((0..<86_400_000).contains(msOfDay), "writeTimeOfDay: \(msOfDay) ms is not a time of day")
+        let ms = Int(msOfDay % 1000)
+        var out = DecimalDigits.twoDigits(Int(msOfDay / 3_600_000), to: out)
+        out.pointee = UInt8(ascii: ":")
+        out = DecimalDigits.twoDigits(Int(msOfDay / 60_000 % 60), to: out + 1)
+        out.pointee = UInt8(ascii: ":")
+        out = DecimalDigits.twoDigits(Int(msOfDay / 1000 % 60), to: out + 1)
+        out[0] = UInt8(ascii: ".")
+        out[1] = UInt8(ascii: "0") &+ UInt8(ms / 100)
+        out = DecimalDigits.twoDigits(ms % 100, to: out + 2)
+        out.pointee = UInt8(ascii: "Z")
+        return out + 1
     }
 }

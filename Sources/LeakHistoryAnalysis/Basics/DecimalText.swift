@@ -71,3 +71,74 @@ package enum DecimalText {
         return text
     }
 }
+
+/// Integers in decimal, written into bytes two digits a step: every number
+/// of the CSV export and of the server's JSON, and the ISO times' digits.
+/// (Inlinable: the export calls it a few times a row, from another module.)
+package enum DecimalDigits {
+    /// The most bytes `write` takes: a sign and twenty digits.
+    static package let maxBytes = 21
+
+    /// "00"…"99".
+    @usableFromInline static let pairs: [UInt8] = (0..<100).flatMap { [UInt8(ascii: "0") + UInt8($0 / 10), UInt8(ascii: "0") + UInt8($0 % 10)] }
+
+    /// `value` (0…99) as two digits at `out`; the address after them.
+    @inlinable @inline(__always)
+    static package func twoDigits(_ value: Int, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        pairs.withUnsafeBufferPointer { table in
+            out[0] = table[2 * value]
+            out[1] = table[2 * value + 1]
+        }
+        return out + 2
+    }
+
+    /// `value` in decimal at `out`, `maxBytes` at the most; the address after it.
+    @inlinable
+    static package func write(_ value: Int64, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        write(magnitude: value.magnitude, negative: value < 0, to: out)
+    }
+
+    /// `magnitude` in decimal at `out`, after a minus sign when `negative`.
+    @inlinable
+    static package func write(magnitude: UInt64, negative: Bool, to out: UnsafeMutablePointer<UInt8>) -> UnsafeMutablePointer<UInt8> {
+        var out = out
+        if negative {
+            out.pointee = UInt8(ascii: "-")
+            out += 1
+        }
+        var v = magnitude
+        var count = 1
+        var probe = v
+        while probe >= 10 {
+            probe /= 10
+            count += 1
+        }
+        var i = count
+        while v >= 100 {
+            i -= 2
+            _ = twoDigits(Int(v % 100), to: out + i)
+            v /= 100
+        }
+        if v >= 10 {
+            _ = twoDigits(Int(v), to: out)
+        } else {
+            out.pointee = UInt8(ascii: "0") &+ UInt8(v)
+        }
+        return out + count
+    }
+
+    /// `value` in decimal, onto `bytes`.
+    @inlinable
+    static package func append(_ value: Int64, to bytes: inout [UInt8]) {
+        append(magnitude: value.magnitude, negative: value < 0, to: &bytes)
+    }
+
+    /// `magnitude` in decimal, after a minus sign when `negative`, onto `bytes`.
+    @inlinable
+    static package func append(magnitude: UInt64, negative: Bool, to bytes: inout [UInt8]) {
+        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: maxBytes) { buffer in
+            let start = buffer.baseAddress!
+            bytes.append(contentsOf: UnsafeBufferPointer(start: start, count: write(magnitude: magnitude, negative: negative, to: start) - start))
+        }
+    }
+}

@@ -1,5 +1,6 @@
 import Foundation
 import Hummingbird
+import LeakHistoryAnalysis
 import NIOCore
 
 /// The API's JSON encoder: the bytes Foundation's `JSONEncoder` writes with
@@ -237,21 +238,10 @@ final class JSONWriting {
     }
 
     func integer<I: FixedWidthInteger>(_ value: I) {
-        if value < 0 { bytes.append(UInt8(ascii: "-")) }
-        var magnitude = value.magnitude
-        // Twenty digits hold any 64-bit magnitude; wider integers through their description.
-        guard I.Magnitude.bitWidth <= 64 else {
-            bytes.append(contentsOf: String(magnitude).utf8)
-            return
-        }
-        withUnsafeTemporaryAllocation(of: UInt8.self, capacity: 20) { digits in
-            var i = 20
-            repeat {
-                i -= 1
-                digits[i] = UInt8(ascii: "0") &+ UInt8(truncatingIfNeeded: magnitude % 10)
-                magnitude /= 10
-            } while magnitude != 0
-            bytes.append(contentsOf: UnsafeBufferPointer(rebasing: digits[i...]))
+        if I.Magnitude.bitWidth <= 64 {
+            DecimalDigits.append(magnitude: UInt64(truncatingIfNeeded: value.magnitude), negative: value < 0, to: &bytes)
+        } else {
+            bytes.append(contentsOf: value.description.utf8)
         }
     }
 
