@@ -94,6 +94,65 @@ public final class HistoryWriter {
     /// The five-minute slot each series' head rows were left in by this writer's last sealing.
     private var openSlots: [SeriesID: Int64] = [:]
 
+    /// Whether a batch's samples that follow everything stored are sealed
+    /// straight from memory (always, but in the tests that compare it with
+    /// writing every sample as a head row first, as before).
+    var sealsFromMemory = true
+
+    /// What the batch being ingested wrote to each series.
+    private var batch: [SeriesID: SeriesWrites] = [:]
+
+    /// What one batch wrote to one series: the span of its samples, and those
+    /// newer than everything the file held, kept here until the batch ends,
+    /// when the slots they complete are sealed into chunks straight from
+    /// memory and only the newest slot's are written as head rows. (A sample
+    /// at or before the file's newest is written as a head row at once.)
+    private struct SeriesWrites {
+        var range: ClosedRange<Int64>
+        /// Oldest first, each at its own millisecond.
+        var unwritten: [RawSample] = []
+
+        /// Keeps `sample` for the batch's end; false when the file must take it
+        /// now: it is older than the first kept sample, or, with none kept,
+        /// not newer than the file's newest, `newestMs`.
+        mutating func keep(_ sample: RawSample, fileNewestMs newestMs: Int64?) -> Bool {
+            range = min(range.lowerBound, sample.tsMs)...max(range.upperBound, sample.tsMs)
+            guard let last = unwritten.last else {
+                if let newestMs, sample.tsMs <= newestMs { return false }
+                unwritten.append(sample)
+                return true
+            }
+            if sample.tsMs > last.tsMs {
+                unwritten.append(sample)
+            } else if sample.tsMs == last.tsMs {
+                unwritten[unwritten.count - 1] = sample
+            } else {
+                guard sample.tsMs >= unwritten[0].tsMs else { return false }
+                let index = firstIndex(atOrAfter: sample.tsMs)
+                if unwritten[index].tsMs == sample.tsMs { unwritten[index] = sample } else { unwritten.insert(sample, at: index) }
+            }
+            return true
+        }
+
+        /// The kept sample at `tsMs`: `.some` when the file cannot hold one
+        /// there (it is at or after the first kept one), `nil` when only the file knows.
+        func sample(atMs tsMs: Int64) -> RawSample?? {
+            guard let first = unwritten.first, tsMs >= first.tsMs else { return nil }
+            let index = firstIndex(atOrAfter: tsMs)
+            return .some(index < unwritten.count && unwritten[index].tsMs == tsMs ? unwritten[index] : nil)
+        }
+
+        /// The index of the first kept sample at or after `tsMs` (a binary search).
+        private func firstIndex(atOrAfter tsMs: Int64) -> Int {
+            var low = 0, high = unwritten.count
+            while low < high {
+                let middle = low + (high - low) / 2
+                if unwritten[middle].tsMs < tsMs { low = middle + 1 } else { high = middle }
+            }
+            return low
+        }
+    }
+
     /// Each component's newest stored sample time, in any run.
     private var newestComponentMs: [Int64: Int64?] = [:]
     /// Per component, the time of the input's latest counted event and how
@@ -137,15 +196,15 @@ public final class HistoryWriter {
                        continuingInput: Bool = false) throws -> IngestResult {
         if !continuingInput { positions.removeAll() }
         var result = IngestResult(stored: 0, rejected: [])
-        var touchedSnapshots: [Int64: ClosedRange<Int64>] = [:]
-        var touchedComponents: [Int64: ClosedRange<Int64>] = [:]
+        batch.removeAll(keepingCapacity: true)
+        defer { batch.removeAll(keepingCapacity: true) }
         for name in sources.keys { sources[name]?.storedComponents = nil }
         recent?.state.storedComponents = nil
         do {
             try store.inTransaction {
                 for (index, event) in events.enumerated() {
                     do {
-                        if try apply(event, snapshots: &touchedSnapshots, components: &touchedComponents) {
+                        if try apply(event) {
                             result.stored += 1
                         } else {
                             result.alreadyStored += 1
@@ -156,16 +215,17 @@ public final class HistoryWriter {
                         result.rejected.append(error)
                     }
                 }
-                let touched = touchedSnapshots.map { (SeriesID.usage(sourceID: $0.key), $0.value) }
-                    + touchedComponents.map { (SeriesID.component($0.key), $0.value) }
                 // Sealing the slots a batch finished keeps their hour rollups too.
-                for (series, range) in touched {
-                    let slot = floor(range.upperBound, HistoryStore.sealSlotMs)
+                for (series, writes) in batch {
+                    let slot = floor(writes.range.upperBound, HistoryStore.sealSlotMs)
                     // All of this batch in the slot the series' head was left in
                     // by this writer: nothing to seal, no probe. (Another
                     // writer's rows into older slots are sealed by that writer.)
-                    if openSlots[series] == slot && range.lowerBound >= slot { continue }
-                    try store.seal(series)
+                    if openSlots[series] == slot && writes.range.lowerBound >= slot {
+                        try store.insertHead(series, writes.unwritten[...])
+                        continue
+                    }
+                    try store.seal(series, adding: writes.unwritten[...])
                     openSlots[series] = slot
                 }
             }
@@ -183,28 +243,28 @@ public final class HistoryWriter {
     }
 
     /// Stores one event; false when the store already held it.
-    private func apply(_ event: IngestEvent, snapshots: inout [Int64: ClosedRange<Int64>],
-                       components: inout [Int64: ClosedRange<Int64>]) throws -> Bool {
+    private func apply(_ event: IngestEvent) throws -> Bool {
         var state = try sourceState(event.source, tsMs: event.tsMs)
         defer { recent = (event.source, state) }
         switch event.kind {
         case .snapshot(let usage):
+            let series = SeriesID.usage(sourceID: state.id)
             if let newest = state.newestSnapshotMs, event.tsMs <= newest,
-               let stored = try store.snapshot(sourceID: state.id, atMs: event.tsMs) {
-                guard stored.usageBytes == usage else {
-                    throw Self.conflict("usage_bytes", at: event.tsMs, stored: stored.usageBytes, given: usage)
+               let stored = try sample(series, atMs: event.tsMs) {
+                guard stored.bytes == usage else {
+                    throw Self.conflict("usage_bytes", at: event.tsMs, stored: stored.bytes, given: usage)
                 }
                 return false
             }
             let runID = try openRun(&state, at: event.tsMs)
-            try store.insertSnapshot(sourceID: state.id, tsMs: event.tsMs, runID: runID, usageBytes: usage)
+            try write(RawSample(tsMs: event.tsMs, runID: runID, bytes: usage), to: series, fileNewestMs: state.newestSnapshotMs)
             state.newestSnapshotMs = max(state.newestSnapshotMs ?? event.tsMs, event.tsMs)
-            Self.extend(&snapshots[state.id, default: event.tsMs...event.tsMs], event.tsMs)
         case .allocation(let name, let bytes), .deallocation(let name, let bytes):
             let componentID = try self.componentID(&state, name: name, kind: .counted)
             let position = nextPosition(componentID, at: event.tsMs)
-            if let newest = try newestSampleMs(componentID), event.tsMs <= newest {
-                if let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs),
+            let newest = try newestSampleMs(componentID)
+            if let newest, event.tsMs <= newest {
+                if let stored = try sample(.component(componentID), atMs: event.tsMs),
                    position < (stored.events ?? 1) {
                     return false
                 }
@@ -220,21 +280,21 @@ public final class HistoryWriter {
             try counters.count(bytes, allocation: isAllocation, component: name)
             counters.eventsAtLastTs = counters.lastTsMs == event.tsMs ? counters.eventsAtLastTs + 1 : 1
             counters.lastTsMs = event.tsMs
-            try store.insertComponentSample(componentID: counters.componentID, tsMs: event.tsMs, runID: runID,
-                                            allocatedBytes: counters.heldBytes, allocations: counters.allocations,
-                                            deallocations: counters.deallocations, events: counters.eventsAtLastTs)
+            try write(RawSample(tsMs: event.tsMs, runID: runID, bytes: counters.heldBytes, allocations: counters.allocations,
+                                deallocations: counters.deallocations, events: counters.eventsAtLastTs),
+                      to: .component(componentID), fileNewestMs: newest)
             state.components[name] = counters
-            noteSample(counters.componentID, at: event.tsMs, &components)
+            noteSample(componentID, at: event.tsMs)
         case .gauge(let name, let bytes):
             // A gauge already written in the open run (most events): its
             // entry is looked up once and changed in place.
             let known = state.runID == nil ? nil
                 : state.components.index(forKey: name).flatMap { state.components.values[$0].kind == .gauge ? $0 : nil }
             let componentID = try known.map { state.components.values[$0].componentID } ?? self.componentID(&state, name: name, kind: .gauge)
-            if let newest = try newestSampleMs(componentID), event.tsMs <= newest,
-               let stored = try store.componentSample(componentID: componentID, atMs: event.tsMs) {
-                guard stored.sample.allocatedBytes == bytes else {
-                    throw Self.conflict("allocated_bytes of '\(name)'", at: event.tsMs, stored: stored.sample.allocatedBytes, given: bytes)
+            let newest = try newestSampleMs(componentID)
+            if let newest, event.tsMs <= newest, let stored = try sample(.component(componentID), atMs: event.tsMs) {
+                guard stored.bytes == bytes else {
+                    throw Self.conflict("allocated_bytes of '\(name)'", at: event.tsMs, stored: stored.bytes, given: bytes)
                 }
                 return false
             }
@@ -242,8 +302,7 @@ public final class HistoryWriter {
             let runID = try openRun(&state, at: event.tsMs)
             // A gauge new to this writer or run gets its entry first (which may refuse it).
             let fresh = known != nil ? nil : try self.counters(&state, name: name, kind: .gauge, runID: runID)
-            try store.insertComponentSample(componentID: componentID, tsMs: event.tsMs, runID: runID,
-                                            allocatedBytes: bytes, allocations: nil, deallocations: nil)
+            try write(RawSample(tsMs: event.tsMs, runID: runID, bytes: bytes), to: .component(componentID), fileNewestMs: newest)
             if var counters = fresh {
                 counters.netBytes = bytes
                 counters.lastTsMs = event.tsMs
@@ -252,7 +311,7 @@ public final class HistoryWriter {
                 state.components.values[known].netBytes = bytes
                 state.components.values[known].lastTsMs = event.tsMs
             }
-            noteSample(componentID, at: event.tsMs, &components)
+            noteSample(componentID, at: event.tsMs)
         case .restart(let deployment):
             if let replayed = try store.run(sourceID: state.id, startedAtMs: event.tsMs) {
                 guard replayed.deployment == deployment else {
@@ -330,28 +389,47 @@ public final class HistoryWriter {
         return newest
     }
 
-    private func noteSample(_ componentID: Int64, at tsMs: Int64, _ touched: inout [Int64: ClosedRange<Int64>]) {
-        // In place, one lookup each.
+    private func noteSample(_ componentID: Int64, at tsMs: Int64) {
+        // In place, one lookup.
         Self.newest(&newestComponentMs[componentID, default: nil], tsMs)
-        Self.extend(&touched[componentID, default: tsMs...tsMs], tsMs)
+    }
+
+    /// Writes `sample` of `series`: kept for the batch's end when it is newer
+    /// than everything stored (`fileNewestMs`, the newest this writer knows of), else a head row now.
+    private func write(_ sample: RawSample, to series: SeriesID, fileNewestMs: Int64?) throws {
+        // (Not sealing from memory, every sample counts as not newer: a head row.)
+        let fileNewestMs = sealsFromMemory ? fileNewestMs : .max
+        if let index = batch.index(forKey: series) {
+            if batch.values[index].keep(sample, fileNewestMs: fileNewestMs) { return }
+        } else {
+            var writes = SeriesWrites(range: sample.tsMs...sample.tsMs)
+            let kept = writes.keep(sample, fileNewestMs: fileNewestMs)
+            batch[series] = writes
+            if kept { return }
+        }
+        try store.insertHead(series, [sample])
+    }
+
+    /// The sample of `series` at `tsMs`, kept by this batch or stored.
+    private func sample(_ series: SeriesID, atMs tsMs: Int64) throws -> RawSample? {
+        if case .some(let kept) = batch[series]?.sample(atMs: tsMs) { return kept }
+        return try store.rawSample(series, atMs: tsMs)
+    }
+
+    /// The newest sample of `series` at or before `ms` (of `runID` when
+    /// given), kept by this batch or stored: a kept one is newer than any stored.
+    private func latestSample(_ series: SeriesID, atOrBeforeMs ms: Int64 = .max, runID: Int64? = nil) throws -> RawSample? {
+        if let kept = batch[series]?.unwritten.last(where: { $0.tsMs <= ms && (runID == nil || $0.runID == runID) }) { return kept }
+        return try store.latestRawSample(series, atOrBeforeMs: ms, runID: runID)
     }
 
     private static func newest(_ newest: inout Int64?, _ ts: Int64) {
         newest = max(newest ?? ts, ts)
     }
 
-    private static func extend(_ range: inout ClosedRange<Int64>, _ ts: Int64) {
-        range = min(range.lowerBound, ts)...max(range.upperBound, ts)
-    }
-
     private static func conflict(_ field: String, at tsMs: Int64, stored: Int64, given: Int64) -> InputError {
         InputError(field: "ts_ms", message: "\(field) at \(tsMs) is already stored as \(stored), this line says \(given); "
             + "one millisecond holds one value (the stored one is kept)")
-    }
-
-    private static func extend(_ range: ClosedRange<Int64>?, _ ts: Int64) -> ClosedRange<Int64> {
-        guard let range else { return ts...ts }
-        return min(range.lowerBound, ts)...max(range.upperBound, ts)
     }
 
     /// The state of source `name`, taken out of `sources` (the caller puts it
@@ -383,14 +461,14 @@ public final class HistoryWriter {
         }
         let id = try store.componentID(sourceID: state.id, name: name, kind: kind)
         var counters = Counters(componentID: id, kind: kind)
-        if let latest = try store.latestComponentSample(componentID: id, runID: runID) {
+        if let latest = try latestSample(.component(id), runID: runID) {
             // Cumulative counters carry on from the run's newest sample; the
             // bytes split is not stored, so held bytes carry on as the net.
-            counters.netBytes = latest.allocatedBytes
+            counters.netBytes = latest.bytes
             counters.allocations = latest.allocations ?? 0
             counters.deallocations = latest.deallocations ?? 0
             counters.lastTsMs = latest.tsMs
-            counters.eventsAtLastTs = try store.componentSample(componentID: id, atMs: latest.tsMs)?.events ?? 1
+            counters.eventsAtLastTs = latest.events ?? 1
         }
         state.components[name] = counters
         return counters
@@ -398,7 +476,7 @@ public final class HistoryWriter {
 
     private func loadAllCounters(_ state: inout SourceState, runID: Int64) throws {
         for component in try store.components(sourceID: state.id) where state.components[component.name] == nil {
-            guard try store.latestComponentSample(componentID: component.id, runID: runID) != nil else { continue }
+            guard try latestSample(.component(component.id), runID: runID) != nil else { continue }
             _ = try counters(&state, name: component.name, kind: component.kind, runID: runID)
         }
     }
@@ -406,8 +484,8 @@ public final class HistoryWriter {
     /// The run's newest usage at or before `ts`: its snapshot, else the sum of
     /// its components' held bytes; `nil` when the run recorded nothing.
     private func newestUsage(_ state: SourceState, runID: Int64, atMs ts: Int64) throws -> (tsMs: Int64, bytes: Int64)? {
-        if let snapshot = try store.latestSnapshot(sourceID: state.id, atOrBeforeMs: ts), snapshot.runID == runID {
-            return (snapshot.tsMs, snapshot.usageBytes)
+        if let snapshot = try latestSample(.usage(sourceID: state.id), atOrBeforeMs: ts), snapshot.runID == runID {
+            return (snapshot.tsMs, snapshot.bytes)
         }
         let times = state.components.values.compactMap(\.lastTsMs)
         guard let newest = times.max() else { return nil }

@@ -371,21 +371,39 @@ extension HistoryStore {
     /// chunk's end (a write into sealed time) is merged into its hour's chunks
     /// too, so every head row stays newer than every chunk. Each sealed hour's
     /// hour rollup is written from its chunks (the open hour's so far).
-    /// Returns how many samples it sealed.
+    ///
+    /// `adding` are samples not yet written (a batch's, oldest first, each
+    /// newer than everything stored): sealed as if they were head rows, but
+    /// straight from memory, and only those left in the newest slot are
+    /// written as rows. Should the file hold a sample at or after the first
+    /// of them after all (another writer's), they are written as head rows
+    /// first, as every write was before. Returns how many samples it sealed.
     @discardableResult
-    func seal(_ series: SeriesID, beforeMs: Int64? = nil, rollups: HourRollupUpkeep = .fromChunks) throws -> Int {
+    func seal(_ series: SeriesID, beforeMs: Int64? = nil, rollups: HourRollupUpkeep = .fromChunks,
+              adding unwritten: ArraySlice<RawSample> = []) throws -> Int {
         guard let row = try db.cachedStatement(sql: queries(series).extent).fetchOne([series.id], {
             (headMin: $0.optionalInt64(0), headMax: $0.optionalInt64(1), chunkMaxEnd: $0.optionalInt64(2))
-        }), let headMin = row.headMin, let headMax = row.headMax else { return 0 }
+        }) else { return 0 }
+        if let first = unwritten.first, let stored = [row.headMax, row.chunkMaxEnd].compactMap({ $0 }).max(), stored >= first.tsMs {
+            try insertHead(series, unwritten)
+            return try seal(series, beforeMs: beforeMs, rollups: rollups)
+        }
+        guard let headMin = row.headMin ?? unwritten.first?.tsMs, let headMax = unwritten.last?.tsMs ?? row.headMax else { return 0 }
         let hour = Self.chunkHourMs, slot = Self.sealSlotMs
         var limit = floor(headMax, slot)
         if let beforeMs { limit = max(limit, floor(beforeMs, slot)) }
         if let end = row.chunkMaxEnd, end >= headMin { limit = max(limit, end == .max ? .max : end + 1) }
+        // What is left in the newest slot stays (or becomes) the head.
+        let kept = unwritten.firstIndex { $0.tsMs >= limit } ?? unwritten.endIndex
         // Nothing in the head before the limit: the head is the newest slot.
-        guard headMin < limit else { return 0 }
+        guard headMin < limit else {
+            try insertHead(series, unwritten)
+            return 0
+        }
         // Hours before this one are over.
         let openHour = max(floor(headMax, hour), beforeMs.map { floor($0, hour) } ?? .min)
-        let head = try headSamples(series, fromMs: .min, toMs: limit - 1)
+        let storedRows = row.headMin.map { $0 < limit } == true
+        let head = (storedRows ? try headSamples(series, fromMs: .min, toMs: limit - 1) : []) + unwritten[..<kept]
         var index = 0
         while index < head.count {
             let hourMs = floor(head[index].tsMs, hour)
@@ -404,8 +422,22 @@ extension HistoryStore {
             }
             index = end
         }
-        try db.cachedStatement(sql: queries(series).headDeleteBefore).execute([series.id, limit])
+        if storedRows { try db.cachedStatement(sql: queries(series).headDeleteBefore).execute([series.id, limit]) }
+        try insertHead(series, unwritten[kept...])
         return head.count
+    }
+
+    /// Writes `samples` of `series` as head rows (a second write at a stored millisecond replaces it).
+    func insertHead(_ series: SeriesID, _ samples: ArraySlice<RawSample>) throws {
+        for s in samples {
+            switch series {
+            case .usage(let sourceID):
+                try insertSnapshot(sourceID: sourceID, tsMs: s.tsMs, runID: s.runID, usageBytes: s.bytes)
+            case .component(let componentID):
+                try insertComponentSample(componentID: componentID, tsMs: s.tsMs, runID: s.runID, allocatedBytes: s.bytes,
+                                          allocations: s.allocations, deallocations: s.deallocations, events: s.events)
+            }
+        }
     }
 
     /// How sealing keeps hour rollups: from the sealed chunks (every write),
