@@ -144,7 +144,16 @@ public struct TrendAnalyzer: Sendable {
             }
             fitResiduals.append(workValues[i] - fit.segments[segmentIndex].value(at: workTimes[i]))
         }
-        let fitNoise = RobustStatistics.robustSpread(fitResiduals)
+        var fitNoise = RobustStatistics.robustSpread(fitResiduals)
+        if verdict.envelope != nil, workValues.count >= 3 {
+            // A sawtooth leaves a few dozen troughs, and a fit with two knots
+            // bends to their noise: its residuals understate it, and a short
+            // run of troughs that rises by chance reads as a leak. Neighbouring
+            // troughs differ by the noise whatever the fit does (a trend only
+            // shifts their differences, which the spread is taken about).
+            let neighbours = (1..<workValues.count).map { workValues[$0] - workValues[$0 - 1] }
+            fitNoise = max(fitNoise, RobustStatistics.robustSpread(neighbours) / 2.0.squareRoot())
+        }
         let fitAutocorrelation = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(fitResiduals)))
         /// Standard error of a segment's slope, from the fit's noise.
         func slopeError(_ s: Segmentation.Segment) -> Double {
