@@ -37,7 +37,7 @@ package struct Envelope: Sendable, Equatable {
         guard n >= 2 * minFalls + 2 else { return nil }
         var diffs = [Double](repeating: 0, count: n - 1)
         for i in 1..<n { diffs[i - 1] = values[i] - values[i - 1] }
-        let jitter = RobustStatistics.robustSpread(diffs)
+        let jitter = risingSpread(diffs)
         // A perfectly quiet series (quantised RSS) still needs a real drop: a page is 4 KiB.
         let threshold = max(fallFactor * jitter, 64 * 1024)
 
@@ -94,6 +94,19 @@ package struct Envelope: Sendable, Equatable {
         }
         return Envelope(times: troughTimes, values: troughValues, falls: fallEnds.count,
                         periodMs: period, amplitudeBytes: amplitude, phaseCorrected: false)
+    }
+
+    /// The spread of the sample-to-sample differences, read from those at or
+    /// above their median: the falls sit in the lower tail, a fifth of the
+    /// differences of a short tooth, and would widen a spread taken about
+    /// both sides, raising the bar until most falls no longer clear it. For
+    /// symmetric noise it is the usual robust spread (1.4826 × the median of
+    /// the upper half's distances from the median).
+    static package func risingSpread(_ diffs: [Double]) -> Double {
+        guard !diffs.isEmpty else { return 0 }
+        let centre = RobustStatistics.median(diffs)
+        var above = diffs.compactMap { $0 >= centre ? $0 - centre : nil }
+        return 1.4826 * RobustStatistics.medianInPlace(&above)
     }
 
     /// Troughs of a *regular* sawtooth, corrected for where the samples fell

@@ -149,9 +149,21 @@ public struct TrendAnalyzer: Sendable {
             // A sawtooth leaves a few dozen troughs, and a fit with two knots
             // bends to their noise: its residuals understate it, and a short
             // run of troughs that rises by chance reads as a leak. Neighbouring
-            // troughs differ by the noise whatever the fit does (a trend only
-            // shifts their differences, which the spread is taken about).
-            let neighbours = (1..<workValues.count).map { workValues[$0] - workValues[$0 - 1] }
+            // troughs differ by the noise whatever the fit does, once the
+            // trend's share of each difference (the median rate between
+            // neighbours, times their distance: a missed fall leaves a wider
+            // gap) is taken out.
+            let n = workValues.count
+            var rates: [Double] = [], neighbours: [Double] = []
+            for i in 1..<n {
+                let gap: Double = max(1, workTimes[i] - workTimes[i - 1])
+                rates.append((workValues[i] - workValues[i - 1]) / gap)
+            }
+            let rate = RobustStatistics.medianInPlace(&rates)
+            for i in 1..<n {
+                let gap: Double = workTimes[i] - workTimes[i - 1]
+                neighbours.append(workValues[i] - workValues[i - 1] - rate * gap)
+            }
             fitNoise = max(fitNoise, RobustStatistics.robustSpread(neighbours) / 2.0.squareRoot())
         }
         let fitAutocorrelation = min(0.95, max(0, RobustStatistics.lag1Autocorrelation(fitResiduals)))
