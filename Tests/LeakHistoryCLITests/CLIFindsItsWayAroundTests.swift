@@ -222,7 +222,7 @@ struct CLIFindsItsWayAroundTests {
             #expect(result.stderr.hasPrefix("error: db: no database at '\(missing)' (databases beside it: h.sqlite)"), "\(command): \(result.stderr)")
             #expect(!FileManager.default.fileExists(atPath: missing), "\(command) created the file")
         }
-        let before = try IngestIsIdempotentTests.dump(db)
+        let before = try tableRows(of: db)
         for command in [["baseline", "set", "--source", "newsrc"], ["baseline", "clear", "--source", "newsrc"],
                         ["baseline", "show", "--source", "newsrc"], ["report", "--source", "newsrc"], ["trend", "--source", "newsrc"],
                         ["sources", "delete", "newsrc", "--yes"], ["sources", "rename", "newsrc", "x"]] {
@@ -230,7 +230,7 @@ struct CLIFindsItsWayAroundTests {
             #expect(result.status == 1, "\(command)")
             #expect(result.stderr.contains("no source 'newsrc'") && result.stderr.contains("(known: api, web)"), "\(command): \(result.stderr)")
         }
-        #expect(try IngestIsIdempotentTests.dump(db) == before)
+        #expect(try tableRows(of: db) == before)
 
         // As after a watch: the newest run was closed cleanly.
         do {

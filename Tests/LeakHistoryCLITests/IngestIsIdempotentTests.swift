@@ -1,6 +1,5 @@
 import Foundation
 import TestSupport
-import SQLiteStore
 import Testing
 @testable import LeakHistory
 
@@ -30,22 +29,6 @@ struct IngestIsIdempotentTests {
         return lines.joined(separator: "\n") + "\n"
     }
 
-    /// Every row of every table, in primary-key order, as text.
-    static func dump(_ path: String) throws -> [String: [String]] {
-        let db = try Database(path: path)
-        defer { try? db.close() }
-        let tables = try db.makeStatement(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-            .fetchAll { $0.string(0) }
-        var rows: [String: [String]] = [:]
-        for table in tables {
-            let columns = try db.makeStatement(sql: "SELECT * FROM \"\(table)\" LIMIT 0").columnCount
-            let order = (1...Int(columns)).map(String.init).joined(separator: ", ")
-            let statement = try db.makeStatement(sql: "SELECT * FROM \"\(table)\" ORDER BY \(order)")
-            rows[table] = try statement.fetchAll { row in (0..<Int(columns)).map { "\(row.value($0))" }.joined(separator: "|") }
-        }
-        return rows
-    }
-
     @Test("the same file twice: identical tables row by row, and the summary says what was already stored")
     func sameFileTwice() throws {
         let dir = try TemporaryDirectory()
@@ -56,7 +39,7 @@ struct IngestIsIdempotentTests {
         #expect(first.status == 0, "\(first.stderr)")
         let lineCount = Self.mixedNDJSON.split(separator: "\n").count
         #expect(first.stdout == "stored \(lineCount) events\n")
-        let after1 = try Self.dump(db)
+        let after1 = try tableRows(of: db)
         #expect(after1["component_sample"]?.isEmpty == false)
         #expect(after1["baseline"]?.count == 1)
         #expect(after1["run"]?.count == 3)
@@ -64,7 +47,7 @@ struct IngestIsIdempotentTests {
         let second = try CLI.run(["ingest", "--db", db, file])
         #expect(second.status == 0, "\(second.stderr)")
         #expect(second.stdout == "stored 0 events; \(lineCount) already stored (skipped)\n")
-        let after2 = try Self.dump(db)
+        let after2 = try tableRows(of: db)
         #expect(after2.keys.sorted() == after1.keys.sorted())
         for table in after1.keys.sorted() {
             #expect(after2[table] == after1[table], "table \(table) changed on re-ingest")
@@ -73,7 +56,7 @@ struct IngestIsIdempotentTests {
         // In small batches too: positions carry across the batches of one input.
         let third = try CLI.run(["ingest", "--db", db, "--batch", "7", file])
         #expect(third.stdout == "stored 0 events; \(lineCount) already stored (skipped)\n")
-        #expect(try Self.dump(db) == after1)
+        #expect(try tableRows(of: db) == after1)
     }
 
     @Test("two events of one component in one millisecond both count; replaying them counts neither")

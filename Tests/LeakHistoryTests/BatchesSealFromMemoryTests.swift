@@ -1,6 +1,5 @@
 import Foundation
 import TestSupport
-import SQLiteStore
 import Testing
 @testable import LeakHistory
 
@@ -88,24 +87,6 @@ struct BatchesSealFromMemoryTests {
         return out
     }
 
-    /// Every row of every table of the file, as text, table by table in a fixed order.
-    static func dump(_ path: String) throws -> [String: [String]] {
-        let db = try Database(path: path)
-        defer { try? db.close() }
-        let tables = try db.makeStatement(sql: "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'")
-            .fetchAll { $0.string(0) }
-        var out: [String: [String]] = [:]
-        for table in tables {
-            // A chunk's row id numbers the order a batch's series were sealed in, which is a dictionary's.
-            let columns = try db.makeStatement(sql: "SELECT * FROM \"\(table)\" LIMIT 0").columnNames
-                .filter { !(table.hasSuffix("_chunk") && $0 == "id") }
-            let quoted = columns.map { "quote(\"\($0)\")" }.joined(separator: " || ' ' || ")
-            let order = columns.map { "\"\($0)\"" }.joined(separator: ", ")
-            out[table] = try db.makeStatement(sql: "SELECT \(quoted) FROM \"\(table)\" ORDER BY \(order)").fetchAll { $0.string(0) }
-        }
-        return out
-    }
-
     @Test("The file is the same, table for table, as when every sample is written as a head row first", arguments: [1, 2, 3, 4] as [UInt64])
     func sameFileAsThroughHeadRows(seed: UInt64) throws {
         let dir = try TemporaryDirectory()
@@ -127,7 +108,10 @@ struct BatchesSealFromMemoryTests {
         // Nothing refused: every path above ran, none stopped at an error.
         #expect(results[0].allSatisfy { $0.rejected.isEmpty }, "\(results[0].flatMap(\.rejected).prefix(3))")
         #expect(results[0].map(\.alreadyStored).reduce(0, +) > 0)
-        let fromMemory = try Self.dump(dir.path("true.sqlite")), throughRows = try Self.dump(dir.path("false.sqlite"))
+        // A chunk's row id numbers the order a batch's series were sealed in, which is a dictionary's.
+        func chunkID(_ table: String, _ column: String) -> Bool { table.hasSuffix("_chunk") && column == "id" }
+        let fromMemory = try tableRows(of: dir.path("true.sqlite"), leavingOut: chunkID)
+        let throughRows = try tableRows(of: dir.path("false.sqlite"), leavingOut: chunkID)
         #expect(fromMemory.keys.sorted() == throughRows.keys.sorted())
         for table in throughRows.keys.sorted() {
             let m = fromMemory[table] ?? [], r = throughRows[table] ?? []
