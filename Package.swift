@@ -119,7 +119,7 @@ let package = Package(
         // Prometheus and Python workloads. Not a test target itself.
         .target(
             name: "TestSupport",
-            dependencies: ["LeakHistory", "LeakHistoryWatch", "LeakHistoryPrometheus"],
+            dependencies: ["LeakHistory", "LeakHistoryWatch", "LeakHistoryPrometheus", "SQLiteStore"],
             path: "Tests/TestSupport"
         ),
         .testTarget(
