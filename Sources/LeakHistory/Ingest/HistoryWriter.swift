@@ -196,7 +196,7 @@ public final class HistoryWriter {
                        continuingInput: Bool = false) throws -> IngestResult {
         if !continuingInput { positions.removeAll() }
         var result = IngestResult(stored: 0, rejected: [])
-        batch.removeAll(keepingCapacity: true)
+        // (Empty between batches: each clears it on the way out, however it ends.)
         defer { batch.removeAll(keepingCapacity: true) }
         for name in sources.keys { sources[name]?.storedComponents = nil }
         recent?.state.storedComponents = nil

@@ -43,18 +43,8 @@ extension HistoryStore {
         forgetCachedIDs()
     }
 
-    /// The snapshot stored at exactly `tsMs`.
-    func snapshot(sourceID: Int64, atMs tsMs: Int64) throws -> StoredSnapshot? {
-        try rawSample(.usage(sourceID: sourceID), atMs: tsMs).map { StoredSnapshot(tsMs: tsMs, runID: $0.runID, usageBytes: $0.bytes) }
-    }
-
     func newestSnapshotMs(sourceID: Int64) throws -> Int64? {
         try extent(.usage(sourceID: sourceID))?.newestMs
-    }
-
-    /// A component's sample stored at exactly `tsMs`, with how many counted events it sums up.
-    func componentSample(componentID: Int64, atMs tsMs: Int64) throws -> (sample: StoredComponentSample, events: Int64?)? {
-        try rawSample(.component(componentID), atMs: tsMs).map { (StoredComponentSample($0), $0.events) }
     }
 
     func newestComponentSampleMs(componentID: Int64) throws -> Int64? {

@@ -376,18 +376,6 @@ extension HistoryStore {
                             overlaps: $0.int(2) != 0)
         }
     }
-
-    /// A component's newest sample in a run.
-    func latestComponentSample(componentID: Int64, runID: Int64) throws -> StoredComponentSample? {
-        try latestRawSample(.component(componentID), atOrBeforeMs: .max, runID: runID).map(StoredComponentSample.init)
-    }
-
-    /// The newest snapshot at or before `ms`.
-    func latestSnapshot(sourceID: Int64, atOrBeforeMs ms: Int64) throws -> StoredSnapshot? {
-        try latestRawSample(.usage(sourceID: sourceID), atOrBeforeMs: ms).map {
-            StoredSnapshot(tsMs: $0.tsMs, runID: $0.runID, usageBytes: $0.bytes)
-        }
-    }
 }
 
 extension StoredComponentSample {
